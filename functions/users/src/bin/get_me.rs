@@ -1,0 +1,7 @@
+//! GET /v1/users/me
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let app = users::App::from_env().await?;
+    shared::http::serve(|req| users::profile::handle_get(&app, req)).await
+}

@@ -1,0 +1,18 @@
+//! Creates or promotes the admin named by ADMIN_EMAIL (invoked by hand or by `make dev`).
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init();
+    let app = users::App::from_env().await?;
+    let app = &app;
+    lambda_runtime::run(service_fn(
+        move |_: LambdaEvent<serde_json::Value>| async move {
+            // An operator reads this answer, so it carries the cause (never a secret).
+            users::seed_admin::seed_admin(app)
+                .await
+                .map_err(|e| e.internal.clone().unwrap_or_else(|| e.to_string()))
+        },
+    ))
+    .await
+}

@@ -1,0 +1,61 @@
+use http::StatusCode;
+use shared::ApiError;
+
+/// Everything a users use case can refuse, and how each reaches the client.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("an account with this email exists")]
+    EmailTaken,
+    #[error("unknown email or wrong password")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    #[error("the refresh token is not valid")]
+    InvalidRefreshToken,
+    #[error("a used refresh token was presented; its session is revoked")]
+    RefreshTokenReused,
+    #[error("the account does not exist")]
+    UserNotFound,
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::EmailTaken => ApiError::new(
+                StatusCode::CONFLICT,
+                "email_taken",
+                "Email taken",
+                "An account with this email already exists.",
+            ),
+            Error::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Invalid credentials",
+                "The email or the password is wrong.",
+            ),
+            Error::TooManyAttempts {
+                retry_after_seconds,
+            } => ApiError::rate_limited(retry_after_seconds),
+            Error::InvalidRefreshToken => {
+                ApiError::unauthorized("The refresh token is not valid; sign in again.")
+            }
+            Error::RefreshTokenReused => ApiError::unauthorized(
+                "The refresh token was already used; the session has been revoked.",
+            ),
+            Error::UserNotFound => ApiError::not_found("The account does not exist."),
+            Error::Api(api) => api,
+        }
+    }
+}
+
+impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for Error
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    fn from(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self {
+        Error::Api(e.into())
+    }
+}

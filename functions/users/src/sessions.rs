@@ -1,0 +1,201 @@
+//! Sessions: a short-lived access token (JWT) and an opaque refresh token that rotates on
+//! every use. Refresh tokens are stored only as SHA-256 hashes. All tokens rotated from one
+//! sign-in form a family; presenting a token that was already used means it leaked, so the
+//! whole family is revoked.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use http::StatusCode;
+use lambda_http::Request;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use shared::ApiError;
+use shared::auth::{ACCESS_TOKEN_TTL_SECONDS, Claims, Role};
+use shared::dynamo::failed_conditions;
+use shared::http::{Fields, FromJson, HttpResult, json, json_body, no_content};
+use time::OffsetDateTime;
+
+use crate::store::{Family, RefreshRecord};
+use crate::{App, Error};
+
+/// A refresh token lives 30 days unless used; a session lasts at most 90 days.
+pub const REFRESH_TOKEN_TTL_SECONDS: i64 = 30 * 24 * 3600;
+pub const SESSION_MAX_AGE_SECONDS: i64 = 90 * 24 * 3600;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+/// A new session: the tokens for the client and the items that store it.
+pub struct NewSession {
+    pub tokens: TokenPair,
+    pub items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+}
+
+fn new_refresh_token() -> Result<(String, String), ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+    let token = B64.encode(bytes);
+    let hash = hash_refresh_token(&token);
+    Ok((token, hash))
+}
+
+fn hash_refresh_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn access_token(
+    app: &App,
+    user_id: &str,
+    role: Role,
+    now: OffsetDateTime,
+) -> Result<String, Error> {
+    Ok(app.signer()?.sign(&Claims::access(user_id, role, now))?)
+}
+
+/// Starts a session for a user who just proved who they are.
+pub fn start(
+    app: &App,
+    user_id: &str,
+    role: Role,
+    now: OffsetDateTime,
+) -> Result<NewSession, Error> {
+    let family = Family {
+        id: shared::new_id(),
+        user_id: user_id.to_owned(),
+        revoked: false,
+        expires_at: now.unix_timestamp() + SESSION_MAX_AGE_SECONDS,
+    };
+    let (token, hash) = new_refresh_token()?;
+    let record = RefreshRecord {
+        hash,
+        user_id: user_id.to_owned(),
+        family_id: family.id.clone(),
+        used: false,
+        expires_at: now.unix_timestamp() + REFRESH_TOKEN_TTL_SECONDS,
+    };
+    Ok(NewSession {
+        tokens: TokenPair {
+            access_token: access_token(app, user_id, role, now)?,
+            refresh_token: token,
+            token_type: "Bearer",
+            expires_in: ACCESS_TOKEN_TTL_SECONDS,
+        },
+        items: vec![
+            app.store.put_family(&family)?,
+            app.store.put_refresh(&record)?,
+        ],
+    })
+}
+
+/// Trades a refresh token for a new pair; the old token stops working.
+pub async fn refresh(app: &App, token: &str) -> Result<TokenPair, Error> {
+    let now = app.clock.now();
+    let now_s = now.unix_timestamp();
+    let hash = hash_refresh_token(token);
+    let record = app
+        .store
+        .refresh_record(&hash)
+        .await?
+        .ok_or(Error::InvalidRefreshToken)?;
+    if record.used {
+        app.store.revoke_family(&record.family_id).await?;
+        tracing::warn!(familyId = %record.family_id, "refresh token reuse: session revoked");
+        return Err(Error::RefreshTokenReused);
+    }
+    if record.expires_at <= now_s {
+        return Err(Error::InvalidRefreshToken);
+    }
+    let family = app
+        .store
+        .family(&record.family_id)
+        .await?
+        .ok_or(Error::InvalidRefreshToken)?;
+    if family.revoked || family.expires_at <= now_s {
+        return Err(Error::InvalidRefreshToken);
+    }
+    let user = app
+        .store
+        .user(&record.user_id)
+        .await?
+        .ok_or(Error::InvalidRefreshToken)?;
+
+    let (next_token, next_hash) = new_refresh_token()?;
+    let next = RefreshRecord {
+        hash: next_hash,
+        user_id: record.user_id.clone(),
+        family_id: record.family_id.clone(),
+        used: false,
+        expires_at: (now_s + REFRESH_TOKEN_TTL_SECONDS).min(family.expires_at),
+    };
+    let items = vec![
+        app.store.use_refresh(&hash, now_s)?,
+        app.store.family_is_live(&record.family_id, now_s)?,
+        app.store.put_refresh(&next)?,
+    ];
+    if let Err(e) = app.store.transact(items).await {
+        return match failed_conditions(&e) {
+            // Someone used this token between our read and our write: the same leak.
+            Some(failed) if failed.first() == Some(&true) => {
+                app.store.revoke_family(&record.family_id).await?;
+                Err(Error::RefreshTokenReused)
+            }
+            Some(failed) if failed.get(1) == Some(&true) => Err(Error::InvalidRefreshToken),
+            _ => Err(Error::Api(e.into())),
+        };
+    }
+    Ok(TokenPair {
+        access_token: access_token(app, &user.id, user.role, now)?,
+        refresh_token: next_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_TTL_SECONDS,
+    })
+}
+
+/// Ends the session the token belongs to. Unknown tokens are ignored: signing out twice is fine.
+pub async fn sign_out(app: &App, token: &str) -> Result<(), Error> {
+    if let Some(record) = app.store.refresh_record(&hash_refresh_token(token)).await? {
+        app.store.revoke_family(&record.family_id).await?;
+    }
+    Ok(())
+}
+
+/// `{refreshToken}`
+pub struct RefreshTokenBody {
+    pub refresh_token: String,
+}
+
+impl FromJson for RefreshTokenBody {
+    fn from_json(f: &mut Fields) -> Option<Self> {
+        let token: String = f.required("refreshToken")?;
+        if token.is_empty() || token.len() > 512 {
+            f.error("refreshToken", "must be 1 to 512 characters");
+            return None;
+        }
+        Some(Self {
+            refresh_token: token,
+        })
+    }
+}
+
+/// `POST /v1/auth/refresh`
+pub async fn handle_refresh(app: &App, req: Request) -> HttpResult {
+    let body: RefreshTokenBody = json_body(&req)?;
+    let pair = refresh(app, &body.refresh_token).await?;
+    json(StatusCode::OK, &pair)
+}
+
+/// `POST /v1/auth/sign-out`
+pub async fn handle_sign_out(app: &App, req: Request) -> HttpResult {
+    let body: RefreshTokenBody = json_body(&req)?;
+    sign_out(app, &body.refresh_token).await?;
+    no_content()
+}

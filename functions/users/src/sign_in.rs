@@ -1,0 +1,89 @@
+//! `POST /v1/auth/sign-in`: Argon2id verification, one answer for an unknown email and a
+//! wrong password, and a per-account limit on failures.
+
+use http::StatusCode;
+use lambda_http::Request;
+use shared::http::{Fields, FromJson, HttpResult, json, json_body};
+
+use crate::model::{Email, User};
+use crate::sessions::{self, TokenPair};
+use crate::{App, Error, passwords};
+
+/// Failures allowed per account in one window before sign-in answers 429.
+pub const MAX_FAILURES: u32 = 5;
+pub const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
+
+pub struct SignIn {
+    pub email: Email,
+    /// Not a [`crate::model::Password`]: the length rules are for new passwords, and a
+    /// sign-in must not say which rule a guess broke.
+    pub password: String,
+}
+
+impl FromJson for SignIn {
+    fn from_json(f: &mut Fields) -> Option<Self> {
+        let email = f.required("email");
+        let password: Option<String> = f.required("password");
+        if password
+            .as_ref()
+            .is_some_and(|p| p.is_empty() || p.chars().count() > crate::model::PASSWORD_MAX_CHARS)
+        {
+            f.error("password", "must be 1 to 128 characters");
+            return None;
+        }
+        Some(Self {
+            email: email?,
+            password: password?,
+        })
+    }
+}
+
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedIn {
+    pub user: User,
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+}
+
+pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, Error> {
+    let now = app.clock.now();
+    let now_s = now.unix_timestamp();
+    let failures = app.store.login_failures(&input.email).await?;
+    if let Some(f) = failures.filter(|f| f.count >= MAX_FAILURES && f.window_ends > now_s) {
+        let retry_after_seconds = u64::try_from(f.window_ends - now_s).unwrap_or(1);
+        return Err(Error::TooManyAttempts {
+            retry_after_seconds,
+        });
+    }
+    let user = app.store.user_by_email(&input.email).await?;
+    let matches = passwords::verify(
+        input.password,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+    let Some(user) = user.filter(|_| matches) else {
+        app.store
+            .record_login_failure(&input.email, now_s, FAILURE_WINDOW_SECONDS)
+            .await?;
+        return Err(Error::InvalidCredentials);
+    };
+    let session = sessions::start(app, &user.id, user.role, now)?;
+    app.store
+        .transact(session.items)
+        .await
+        .map_err(shared::ApiError::from)?;
+    if failures.is_some() {
+        app.store.clear_login_failures(&input.email).await?;
+    }
+    Ok(SignedIn {
+        user: user.public(),
+        tokens: session.tokens,
+    })
+}
+
+pub async fn handle(app: &App, req: Request) -> HttpResult {
+    let input: SignIn = json_body(&req)?;
+    let out = sign_in(app, input).await?;
+    json(StatusCode::OK, &out)
+}

@@ -1,0 +1,96 @@
+//! `POST /v1/auth/sign-up`: one transaction creates the account, claims its email, starts
+//! its session and queues the `welcome` event, so none of them exists without the others.
+
+use http::StatusCode;
+use lambda_http::{Request, RequestExt};
+use serde::Serialize;
+use serde_json::json;
+use shared::auth::Role;
+use shared::clock::rfc3339;
+use shared::dynamo::failed_conditions;
+use shared::events::{Envelope, EventType, queues};
+use shared::http::{Fields, FromJson, HttpResult, json, json_body};
+
+use crate::model::{DisplayName, Email, Password, User};
+use crate::sessions::{self, TokenPair};
+use crate::store::{Store, StoredUser};
+use crate::{App, Error, passwords};
+
+pub struct SignUp {
+    pub email: Email,
+    pub password: Password,
+    pub name: DisplayName,
+}
+
+impl FromJson for SignUp {
+    fn from_json(f: &mut Fields) -> Option<Self> {
+        let email = f.required("email");
+        let password = f.required("password");
+        let name = f.required("name");
+        Some(Self {
+            email: email?,
+            password: password?,
+            name: name?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedUp {
+    pub user: User,
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+}
+
+pub async fn sign_up(
+    app: &App,
+    input: SignUp,
+    ctx: Option<&lambda_runtime::Context>,
+) -> Result<SignedUp, Error> {
+    let now = app.clock.now();
+    let user = StoredUser {
+        id: shared::new_id(),
+        email: input.email.as_str().to_owned(),
+        name: input.name.as_str().to_owned(),
+        role: Role::Student,
+        created_at: rfc3339(now),
+        password_hash: passwords::hash(input.password.expose().to_owned()).await?,
+    };
+    let session = sessions::start(app, &user.id, user.role, now)?;
+    let welcome = Envelope::new(
+        EventType::Welcome,
+        &user.id,
+        json!({ "name": user.name }),
+        app.clock.as_ref(),
+    );
+
+    let mut items = app.store.create_user(&user, &input.email)?;
+    items.extend(session.items);
+    items.extend(shared::outbox::items(
+        app.store.table(),
+        &welcome,
+        &[queues::NOTIFICATIONS],
+        now,
+    )?);
+    if let Err(e) = app.store.transact(items).await {
+        return match failed_conditions(&e) {
+            Some(failed) if failed.get(Store::EMAIL_CLAIM_POSITION) == Some(&true) => {
+                Err(Error::EmailTaken)
+            }
+            _ => Err(Error::Api(e.into())),
+        };
+    }
+    shared::fault::point(ctx, "after_commit");
+    tracing::info!(userId = %user.id, "account created");
+    Ok(SignedUp {
+        user: user.public(),
+        tokens: session.tokens,
+    })
+}
+
+pub async fn handle(app: &App, req: Request) -> HttpResult {
+    let input: SignUp = json_body(&req)?;
+    let out = sign_up(app, input, req.lambda_context_ref()).await?;
+    json(StatusCode::CREATED, &out)
+}

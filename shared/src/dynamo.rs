@@ -1,0 +1,94 @@
+//! DynamoDB helpers: the client built once per cold start, attribute access that turns a
+//! malformed stored item into an internal error (never a panic), and reading why a
+//! conditional write or a transaction was refused.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+pub use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::problem::ApiError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Every table has the same key shape: a string partition key `pk` and sort key `sk`.
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+/// The TTL attribute (epoch seconds) of every table.
+pub const EXPIRES_AT: &str = "expiresAt";
+
+/// The shared AWS configuration, from the environment (region, credentials, and
+/// `AWS_ENDPOINT_URL_*` in the local cloud). Load once per cold start.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await
+}
+
+pub fn client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// The key of an item.
+pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+}
+
+fn malformed(name: &str) -> ApiError {
+    ApiError::internal(format!("stored item has no valid attribute {name}"))
+}
+
+pub fn get_str<'a>(item: &'a Item, name: &str) -> Result<&'a str, ApiError> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| malformed(name))
+}
+
+pub fn get_opt_str<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+pub fn get_i64(item: &Item, name: &str) -> Result<i64, ApiError> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| malformed(name))
+}
+
+pub fn get_bool(item: &Item, name: &str) -> Result<bool, ApiError> {
+    item.get(name)
+        .and_then(|v| v.as_bool().ok())
+        .copied()
+        .ok_or_else(|| malformed(name))
+}
+
+/// Whether a single-item write was refused by its condition expression.
+pub fn is_condition_failed<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    e.code() == Some("ConditionalCheckFailedException")
+}
+
+/// For a cancelled transaction, which of its items failed their condition (by position).
+/// `None` when the error is anything else.
+pub fn failed_conditions<R>(e: &SdkError<TransactWriteItemsError, R>) -> Option<Vec<bool>> {
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(tc)) => Some(
+            tc.cancellation_reasons()
+                .iter()
+                .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}

@@ -1,0 +1,265 @@
+//! The transactional outbox.
+//!
+//! A handler never sends to SQS itself. It writes its state change and one outbox item per
+//! destination queue in the same DynamoDB transaction, so either both exist or neither does.
+//! The table's stream carries every new outbox item to the domain's relay function (a
+//! DynamoDB stream event source mapping filtered to `OUTBOX#` inserts), which sends it to
+//! its queue. A crash after the commit loses nothing: the stream keeps the record (24 h)
+//! and the mapping retries the relay until it succeeds. Delivery is at least once; consumers
+//! deduplicate on the envelope id.
+//!
+//! Why the stream and not "send after commit, sweep what was missed": no extra request on
+//! the hot path, no scheduler to poll for leftovers (which would cost money at zero
+//! traffic), ordering per table, and the retry machinery is AWS's own.
+
+use std::collections::HashMap;
+
+use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_sqs::types::MessageAttributeValue;
+use serde_dynamo::AttributeValue as StreamValue;
+use time::OffsetDateTime;
+
+use crate::config::ConfigError;
+use crate::dynamo::{EXPIRES_AT, PK, SK, n, s};
+use crate::events::Envelope;
+use crate::problem::ApiError;
+use crate::telemetry::{Metric, emit};
+
+pub const PK_PREFIX: &str = "OUTBOX#";
+/// The item only has to outlive its stream record (24 h); a week helps an investigation.
+const RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+const ENV_PREFIX: &str = "OUTBOX_QUEUE_";
+
+/// The transaction items that publish `envelope` to each of `queues`.
+pub fn items(
+    table: &str,
+    envelope: &Envelope,
+    queues: &[&str],
+    now: OffsetDateTime,
+) -> Result<Vec<TransactWriteItem>, ApiError> {
+    let body = serde_json::to_string(envelope).map_err(ApiError::internal)?;
+    queues
+        .iter()
+        .map(|queue| {
+            let put = Put::builder()
+                .table_name(table)
+                .item(PK, s(format!("{PK_PREFIX}{}", envelope.id)))
+                .item(SK, s(*queue))
+                .item("queue", s(*queue))
+                .item("eventType", s(envelope.event_type.as_str()))
+                .item("body", s(body.clone()))
+                .item(EXPIRES_AT, n(now.unix_timestamp() + RETENTION_SECONDS))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(ApiError::internal)?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        })
+        .collect()
+}
+
+/// Sends outbox items from a stream batch to their queues.
+#[derive(Debug, Clone)]
+pub struct Relay {
+    sqs: aws_sdk_sqs::Client,
+    /// Logical queue name → queue URL.
+    routes: HashMap<String, String>,
+}
+
+/// What one stream record asks of the relay.
+enum Outgoing<'a> {
+    Send {
+        queue: &'a str,
+        event_type: &'a str,
+        body: &'a str,
+    },
+    /// Not an outbox insert: nothing to do.
+    Skip,
+    /// An outbox item that can never be sent as it is (a bug); logged, not retried forever.
+    Malformed(&'static str),
+}
+
+impl Relay {
+    /// Routes from every `OUTBOX_QUEUE_<NAME>=<url>` variable.
+    pub fn from_env(sqs: aws_sdk_sqs::Client) -> Result<Self, ConfigError> {
+        let routes: HashMap<String, String> = std::env::vars()
+            .filter_map(|(k, v)| {
+                let name = k.strip_prefix(ENV_PREFIX)?;
+                Some((name.to_ascii_lowercase(), v))
+            })
+            .collect();
+        if routes.is_empty() {
+            return Err(ConfigError::Missing("OUTBOX_QUEUE_<NAME>"));
+        }
+        Ok(Self { sqs, routes })
+    }
+
+    pub fn new(sqs: aws_sdk_sqs::Client, routes: HashMap<String, String>) -> Self {
+        Self { sqs, routes }
+    }
+
+    /// Publishes the batch in order. On the first failure it stops and reports that record,
+    /// so the mapping retries from it (records after it are retried too: order is kept).
+    pub async fn publish(&self, event: StreamEvent) -> DynamoDbEventResponse {
+        let mut published = 0.0;
+        let mut response = DynamoDbEventResponse::default();
+        for record in &event.records {
+            match outgoing(record) {
+                Outgoing::Skip => {}
+                Outgoing::Malformed(why) => {
+                    tracing::error!(eventID = %record.event_id, why, "malformed outbox record skipped");
+                    emit(
+                        &[Metric {
+                            name: "OutboxMalformed",
+                            unit: "Count",
+                            value: 1.0,
+                        }],
+                        &[],
+                    );
+                }
+                Outgoing::Send {
+                    queue,
+                    event_type,
+                    body,
+                } => {
+                    if let Err(why) = self.send(queue, event_type, body).await {
+                        tracing::error!(queue, why = %why, "outbox publish failed; the batch will be retried from here");
+                        let mut failure = DynamoDbBatchItemFailure::default();
+                        failure.item_identifier = record.change.sequence_number.clone();
+                        response.batch_item_failures.push(failure);
+                        break;
+                    }
+                    published += 1.0;
+                }
+            }
+        }
+        emit(
+            &[Metric {
+                name: "OutboxPublished",
+                unit: "Count",
+                value: published,
+            }],
+            &[],
+        );
+        response
+    }
+
+    async fn send(&self, queue: &str, event_type: &str, body: &str) -> Result<(), String> {
+        let url = self
+            .routes
+            .get(queue)
+            .ok_or_else(|| format!("no OUTBOX_QUEUE_{} configured", queue.to_ascii_uppercase()))?;
+        let type_attribute = MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(event_type)
+            .build()
+            .map_err(|e| e.to_string())?;
+        self.sqs
+            .send_message()
+            .queue_url(url)
+            .message_body(body)
+            .message_attributes("type", type_attribute)
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+        Ok(())
+    }
+}
+
+/// The whole main of a domain's relay function.
+pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
+    let config = crate::dynamo::sdk_config().await;
+    let relay = Relay::from_env(aws_sdk_sqs::Client::new(&config))?;
+    let relay = &relay;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<StreamEvent>| async move {
+            let response = relay.publish(event.payload).await;
+            crate::fault::point(Some(&event.context), "after_publish");
+            Ok::<_, std::convert::Infallible>(response)
+        },
+    ))
+    .await
+}
+
+fn outgoing(record: &EventRecord) -> Outgoing<'_> {
+    let image = &record.change.new_image;
+    let is_outbox = matches!(image.get(PK), Some(StreamValue::S(pk)) if pk.starts_with(PK_PREFIX));
+    if record.event_name != "INSERT" || !is_outbox {
+        return Outgoing::Skip;
+    }
+    let text = |name: &str| match image.get(name) {
+        Some(StreamValue::S(v)) => Some(v.as_str()),
+        _ => None,
+    };
+    match (text("queue"), text("eventType"), text("body")) {
+        (Some(queue), Some(event_type), Some(body)) => Outgoing::Send {
+            queue,
+            event_type,
+            body,
+        },
+        _ => Outgoing::Malformed("an outbox item needs queue, eventType and body"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, FixedClock};
+    use crate::events::EventType;
+    use time::macros::datetime;
+
+    fn record(event_name: &str, image: serde_json::Value) -> EventRecord {
+        let value = serde_json::json!({
+            "awsRegion": "us-east-1",
+            "eventID": "1",
+            "eventName": event_name,
+            "eventSource": "aws:dynamodb",
+            "dynamodb": {"NewImage": image, "SequenceNumber": "100", "SizeBytes": 64, "StreamViewType": "NEW_IMAGE"}
+        });
+        serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn outbox_inserts_are_sent_and_everything_else_skipped() {
+        let outbox = serde_json::json!({
+            "pk": {"S": "OUTBOX#01J"}, "sk": {"S": "notifications"},
+            "queue": {"S": "notifications"}, "eventType": {"S": "welcome"}, "body": {"S": "{}"}
+        });
+        assert!(matches!(
+            outgoing(&record("INSERT", outbox.clone())),
+            Outgoing::Send {
+                queue: "notifications",
+                ..
+            }
+        ));
+        assert!(matches!(
+            outgoing(&record("REMOVE", outbox)),
+            Outgoing::Skip
+        ));
+        let user = serde_json::json!({"pk": {"S": "USER#1"}, "sk": {"S": "PROFILE"}});
+        assert!(matches!(outgoing(&record("INSERT", user)), Outgoing::Skip));
+        let broken = serde_json::json!({"pk": {"S": "OUTBOX#01J"}, "sk": {"S": "x"}});
+        assert!(matches!(
+            outgoing(&record("INSERT", broken)),
+            Outgoing::Malformed(_)
+        ));
+    }
+
+    #[test]
+    fn one_item_per_queue_each_guarded_against_overwrite() {
+        let clock = FixedClock::at(datetime!(2026-11-24 12:00 UTC));
+        let env = Envelope::new(EventType::Welcome, "u1", serde_json::json!({}), &clock);
+        let items =
+            items("t", &env, &["notifications", "learning"], clock.now()).unwrap_or_default();
+        assert_eq!(items.len(), 2);
+        for item in &items {
+            let put = item.put().unwrap_or_else(|| panic!("not a put"));
+            assert_eq!(put.condition_expression(), Some("attribute_not_exists(pk)"));
+            assert_eq!(
+                put.item().get("pk").and_then(|v| v.as_s().ok()),
+                Some(&format!("OUTBOX#{}", env.id))
+            );
+        }
+    }
+}
