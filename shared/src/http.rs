@@ -107,10 +107,10 @@ pub fn problem_response(error: &ApiError, request_id: &str) -> Response<Body> {
 
 /// The id a client quotes to support: API Gateway's request id, else the Lambda one.
 pub fn request_id(req: &Request) -> String {
-    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
-        if let Some(id) = ctx.request_id.as_deref().filter(|id| !id.is_empty()) {
-            return id.to_owned();
-        }
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
+        && let Some(id) = ctx.request_id.as_deref().filter(|id| !id.is_empty())
+    {
+        return id.to_owned();
     }
     req.lambda_context_ref()
         .map(|c| c.request_id.clone())

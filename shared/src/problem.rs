@@ -22,9 +22,14 @@ impl FieldError {
     }
 }
 
-/// An error as the client sees it.
+/// An error as the client sees it. Boxed: it travels in every handler's `Result`, and the
+/// happy path should not pay for its size.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<Problem>);
+
+/// What an [`ApiError`] holds.
+#[derive(Debug)]
+pub struct Problem {
     pub status: StatusCode,
     /// Stable snake_case code clients switch on.
     pub code: &'static str,
@@ -44,7 +49,7 @@ impl ApiError {
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
-        Self {
+        Self(Box::new(Problem {
             status,
             code,
             title,
@@ -52,7 +57,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
             internal: None,
-        }
+        }))
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
@@ -152,6 +157,20 @@ impl ApiError {
             errors: &self.errors,
             request_id,
         }
+    }
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = Problem;
+
+    fn deref(&self) -> &Problem {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut Problem {
+        &mut self.0
     }
 }
 

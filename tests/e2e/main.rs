@@ -1,1 +1,7 @@
+//! End-to-end tests: the local cloud runs template.yaml with the real function binaries;
+//! each test drives it over HTTP like a client would.
 
+mod auth;
+mod outbox;
+mod platform;
+mod profile;

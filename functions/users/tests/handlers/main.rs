@@ -1,1 +1,382 @@
+//! Handler tests: the sample events of `events/` (API Gateway HTTP API v2 payloads) through
+//! the real handlers, in process, against the DynamoDB emulator with the template's table.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use shared::auth::{Jwks, TokenSigner, TokenVerifier};
+use shared::clock::FixedClock;
+use shared::http::respond;
+use time::macros::datetime;
+use users::{App, Store};
+
+struct Harness {
+    app: App,
+    clock: Arc<FixedClock>,
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    _db: localcloud::DynamoFixture,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+async fn harness() -> Harness {
+    let db = localcloud::dynamo_with_tables(&root().join("template.yaml"))
+        .await
+        .unwrap_or_else(|e| panic!("emulator: {e:#}"));
+    let table = db.tables["UsersTable"].clone();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&db.endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .load()
+        .await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let signer = TokenSigner::from_seed("test-key", &B64.encode([42u8; 32]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let jwks = serde_json::to_string(&Jwks {
+        keys: vec![signer.public_jwk()],
+    })
+    .unwrap_or_default();
+    let clock = Arc::new(FixedClock::at(datetime!(2026-11-24 12:00 UTC)));
+    let app = App {
+        store: Store::new(client.clone(), table.clone()),
+        verifier: TokenVerifier::from_jwks(&jwks).unwrap_or_else(|e| panic!("{e}")),
+        signer: Some(signer),
+        clock: clock.clone(),
+    };
+    Harness {
+        app,
+        clock,
+        client,
+        table,
+        _db: db,
+    }
+}
+
+/// The sample event of `function`, with its JSON body replaced when `body` is given.
+fn event(function: &str, body: Option<Value>, token: Option<&str>) -> Request {
+    let path = root().join("events").join(format!("{function}.json"));
+    let mut raw: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if let Some(b) = body {
+        raw["body"] = Value::String(b.to_string());
+    }
+    if let Some(t) = token {
+        raw["headers"]["authorization"] = Value::String(format!("Bearer {t}"));
+    }
+    lambda_http::request::from_str(&raw.to_string()).unwrap_or_else(|e| panic!("{function}: {e}"))
+}
+
+fn body_json(r: &Response<Body>) -> Value {
+    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
+}
+
+macro_rules! call {
+    ($h:expr, $handler:path, $req:expr) => {{
+        let app = &$h.app;
+        respond($req, &move |req: Request| $handler(app, req)).await
+    }};
+}
+
+async fn sign_up(h: &Harness, email: &str) -> Value {
+    let r = call!(
+        h,
+        users::sign_up::handle,
+        event(
+            "SignUpFunction",
+            Some(json!({"email": email, "password": "correct horse battery", "name": "Kim"})),
+            None
+        )
+    );
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", body_json(&r));
+    body_json(&r)
+}
+
+async fn outbox_bodies(h: &Harness) -> Vec<Value> {
+    let out = h
+        .client
+        .scan()
+        .table_name(&h.table)
+        .filter_expression("begins_with(pk, :p)")
+        .expression_attribute_values(":p", shared::dynamo::s("OUTBOX#"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    out.items()
+        .iter()
+        .filter_map(|i| i.get("body").and_then(|b| b.as_s().ok()))
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn sign_up_event_creates_the_account_and_its_welcome_event_together() {
+    let h = harness().await;
+    let out = sign_up(&h, "Sample@Example.com").await;
+    assert_eq!(out["user"]["email"], "sample@example.com");
+    assert_eq!(out["user"]["role"], "student");
+    assert_eq!(out["tokenType"], "Bearer");
+    assert_eq!(out["expiresIn"], 900);
+    let events = outbox_bodies(&h).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["type"], "welcome");
+    assert_eq!(events[0]["userId"], out["user"]["id"]);
+}
+
+#[tokio::test]
+async fn a_taken_email_in_any_case_is_409_and_changes_nothing() {
+    let h = harness().await;
+    sign_up(&h, "kim@example.com").await;
+    let r = call!(
+        h,
+        users::sign_up::handle,
+        event(
+            "SignUpFunction",
+            Some(
+                json!({"email": "KIM@example.COM", "password": "another password", "name": "Other"})
+            ),
+            None
+        )
+    );
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(body_json(&r)["code"], "email_taken");
+    assert_eq!(
+        outbox_bodies(&h).await.len(),
+        1,
+        "a refused sign-up queued an event"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_sign_ups_with_one_email_make_exactly_one_account() {
+    let h = harness().await;
+    let attempts = (0..8).map(|i| {
+        let req = event(
+            "SignUpFunction",
+            Some(json!({"email": format!("Race@Example.com{}", if i % 2 == 0 { "" } else { " " }), "password": "correct horse battery", "name": "Racer"})),
+            None,
+        );
+        let app = &h.app;
+        async move {
+            let handler = |req: Request| users::sign_up::handle(app, req);
+            respond(req, &handler).await.status()
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT)
+    );
+}
+
+#[tokio::test]
+async fn sign_in_event_answers_tokens_and_one_401_for_both_wrong_cases() {
+    let h = harness().await;
+    sign_up(&h, "sample@example.com").await;
+    let ok = call!(
+        h,
+        users::sign_in::handle,
+        event("SignInFunction", None, None)
+    );
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert!(
+        body_json(&ok)["accessToken"]
+            .as_str()
+            .is_some_and(|t| t.split('.').count() == 3)
+    );
+
+    let wrong = call!(
+        h,
+        users::sign_in::handle,
+        event(
+            "SignInFunction",
+            Some(json!({"email": "sample@example.com", "password": "not the password"})),
+            None
+        )
+    );
+    let unknown = call!(
+        h,
+        users::sign_in::handle,
+        event(
+            "SignInFunction",
+            Some(json!({"email": "nobody@example.com", "password": "not the password"})),
+            None
+        )
+    );
+    for r in [&wrong, &unknown] {
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(body_json(r)["code"], "invalid_credentials");
+        assert_eq!(body_json(r)["detail"], body_json(&wrong)["detail"]);
+    }
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_sign_in_until_the_window_ends() {
+    let h = harness().await;
+    sign_up(&h, "sample@example.com").await;
+    let bad = || {
+        event(
+            "SignInFunction",
+            Some(json!({"email": "sample@example.com", "password": "guess guess"})),
+            None,
+        )
+    };
+    for _ in 0..users::sign_in::MAX_FAILURES {
+        assert_eq!(
+            call!(h, users::sign_in::handle, bad()).status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = call!(
+        h,
+        users::sign_in::handle,
+        event("SignInFunction", None, None)
+    );
+    assert_eq!(
+        locked.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the right password must wait too"
+    );
+    assert_eq!(body_json(&locked)["code"], "rate_limited");
+    assert!(locked.headers().get("retry-after").is_some());
+
+    h.clock.advance(time::Duration::seconds(
+        users::sign_in::FAILURE_WINDOW_SECONDS,
+    ));
+    let after = call!(
+        h,
+        users::sign_in::handle,
+        event("SignInFunction", None, None)
+    );
+    assert_eq!(after.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_reused_token_revokes_the_session() {
+    let h = harness().await;
+    let first = sign_up(&h, "sample@example.com").await;
+    let refresh = |t: &Value| event("RefreshFunction", Some(json!({"refreshToken": t})), None);
+
+    let second = call!(
+        h,
+        users::sessions::handle_refresh,
+        refresh(&first["refreshToken"])
+    );
+    assert_eq!(second.status(), StatusCode::OK);
+    let second = body_json(&second);
+    assert_ne!(second["refreshToken"], first["refreshToken"]);
+
+    let reused = call!(
+        h,
+        users::sessions::handle_refresh,
+        refresh(&first["refreshToken"])
+    );
+    assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
+    let after = call!(
+        h,
+        users::sessions::handle_refresh,
+        refresh(&second["refreshToken"])
+    );
+    assert_eq!(
+        after.status(),
+        StatusCode::UNAUTHORIZED,
+        "the family survived a reuse"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let h = harness().await;
+    let s = sign_up(&h, "sample@example.com").await;
+    let out = call!(
+        h,
+        users::sessions::handle_sign_out,
+        event(
+            "SignOutFunction",
+            Some(json!({"refreshToken": s["refreshToken"]})),
+            None
+        )
+    );
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let again = call!(
+        h,
+        users::sessions::handle_refresh,
+        event(
+            "RefreshFunction",
+            Some(json!({"refreshToken": s["refreshToken"]})),
+            None
+        )
+    );
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn me_needs_a_token_and_patch_renames() {
+    let h = harness().await;
+    let s = sign_up(&h, "sample@example.com").await;
+    let token = s["accessToken"].as_str().unwrap_or_default().to_owned();
+
+    let anonymous = call!(
+        h,
+        users::profile::handle_get,
+        event("GetMeFunction", None, None)
+    );
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    let me = call!(
+        h,
+        users::profile::handle_get,
+        event("GetMeFunction", None, Some(&token))
+    );
+    assert_eq!(me.status(), StatusCode::OK);
+    assert_eq!(body_json(&me)["id"], s["user"]["id"]);
+    assert!(body_json(&me).get("passwordHash").is_none());
+
+    let renamed = call!(
+        h,
+        users::profile::handle_update,
+        event("UpdateMeFunction", None, Some(&token))
+    );
+    assert_eq!(renamed.status(), StatusCode::OK);
+    assert_eq!(body_json(&renamed)["name"], "Renamed Student");
+
+    let bad = call!(
+        h,
+        users::profile::handle_update,
+        event("UpdateMeFunction", Some(json!({"name": 7})), Some(&token))
+    );
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(body_json(&bad)["errors"][0]["field"], "name");
+}
+
+#[tokio::test]
+async fn jwks_event_serves_the_public_key() {
+    let h = harness().await;
+    let verifier = &h.app.verifier;
+    let handler = |_req: Request| async { users::profile::jwks(verifier) };
+    let r = respond(event("JwksFunction", None, None), &handler).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let jwks = body_json(&r);
+    assert_eq!(jwks["keys"][0]["kid"], "test-key");
+    assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
+    assert!(jwks["keys"][0].get("d").is_none(), "a private part leaked");
+}

@@ -1,0 +1,68 @@
+# studyloop: the two commands a newcomer needs are `make dev` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+# SAM CLI: no telemetry calls from developer machines or CI.
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+CARGO_TARGET_DIR ?= $(CURDIR)/target
+export CARGO_TARGET_DIR
+
+PORT ?= 3000
+export ADMIN_EMAIL ?= admin@studyloop.local
+export ADMIN_PASSWORD ?= studyloop-admin-pw
+LOCALCLOUD := $(CARGO_TARGET_DIR)/debug/localcloud
+
+.PHONY: help tools build dev test fmt lint check unit sam-validate sam-build invoke clean
+
+help:
+	@echo "make dev    build everything and serve the API at http://127.0.0.1:$(PORT) (PORT=...)"
+	@echo "make test   everything CI runs: fmt, clippy, unit, handler and end-to-end tests, template checks"
+	@echo "make invoke FN=SignUpFunction [EVENT=events/SignUpFunction.json]   like sam local invoke"
+	@echo "make sam-build   sam build (arm64, offline)    make clean   forget local data"
+
+# The Python tools (moto's SQS server, SAM CLI, cargo-lambda), pinned, in .venv.
+tools: $(VENV)/.installed
+$(VENV)/.installed: tools/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	touch $@
+
+# Every function binary (the ones sam build packages) and the local cloud, unoptimised.
+build:
+	cargo build --workspace --bins
+
+dev: tools build
+	$(LOCALCLOUD) up --port $(PORT) --state-dir .localcloud --invoke-on-start UsersSeedAdminFunction
+
+invoke: tools build
+	$(LOCALCLOUD) invoke $(FN) --event $(or $(EVENT),events/$(FN).json) --state-dir .localcloud
+
+fmt:
+	cargo fmt --all --check
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# The project's own template rules: a sample event and a binary per function, and more.
+check: build
+	$(LOCALCLOUD) check --template template.yaml
+
+sam-validate: tools
+	sam validate --lint --template template.yaml
+
+# Unit, handler (events/ against the DynamoDB emulator) and end-to-end tests (the local cloud).
+unit: tools build
+	cargo test --workspace --no-fail-fast
+
+test: fmt lint sam-validate check unit
+
+sam-build: tools
+	rustup target add aarch64-unknown-linux-gnu
+	sam build --template template.yaml --build-dir .aws-sam/build
+
+clean:
+	rm -rf .localcloud .aws-sam

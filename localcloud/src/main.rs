@@ -1,0 +1,229 @@
+//! `localcloud`: run template.yaml on this machine without Docker.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Parser, Subcommand};
+use localcloud::{Cloud, CloudOptions, LocalSecrets, LogMode, default_bin_dir, workspace_root};
+
+#[derive(Parser)]
+#[command(
+    name = "localcloud",
+    about = "A Docker-free `sam local` for this project"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the whole template (HTTP API, functions, queues, streams) until Ctrl-C.
+    Up(UpArgs),
+    /// Run one function once with an event file, like `sam local invoke`.
+    Invoke(InvokeArgs),
+    /// Lint the template against the project's rules.
+    Check {
+        #[arg(long)]
+        template: Option<PathBuf>,
+        /// The repository root (default: the template's directory).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Print fresh JWT and cursor secrets as `sam deploy --parameter-overrides` values.
+    Keygen,
+}
+
+#[derive(Args)]
+struct Common {
+    /// The SAM template (default: template.yaml of the workspace).
+    #[arg(long)]
+    template: Option<PathBuf>,
+    /// Directory with the functions' binaries (default: target/debug).
+    #[arg(long)]
+    bin_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct UpArgs {
+    #[command(flatten)]
+    common: Common,
+    /// HTTP port (default: $PORT or 3000).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Where DynamoDB data, generated keys and stream checkpoints persist.
+    #[arg(long, default_value = ".localcloud")]
+    state_dir: PathBuf,
+    /// Wipe the state directory first.
+    #[arg(long)]
+    fresh: bool,
+    /// Invoke these functions once with `{}` after start (e.g. a seeding function).
+    #[arg(long, num_args = 1..)]
+    invoke_on_start: Vec<String>,
+    /// Template parameters, `Name=Value`.
+    #[arg(long, num_args = 1..)]
+    parameter_overrides: Vec<String>,
+}
+
+#[derive(Args)]
+struct InvokeArgs {
+    /// The function's logical id in the template.
+    function: String,
+    /// JSON file with the event (e.g. events/<LogicalId>.json).
+    #[arg(long)]
+    event: PathBuf,
+    #[command(flatten)]
+    common: Common,
+    /// Use persistent state (default: a throwaway in-memory database).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+}
+
+fn parse_overrides(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+    pairs
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| anyhow!("parameter override {pair:?} is not Name=Value"))
+        })
+        .collect()
+}
+
+fn options(common: &Common) -> CloudOptions {
+    let template = common
+        .template
+        .clone()
+        .unwrap_or_else(|| workspace_root().join("template.yaml"));
+    let root = template
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    CloudOptions {
+        bin_dir: common
+            .bin_dir
+            .clone()
+            .unwrap_or_else(|| default_bin_dir(&root)),
+        template,
+        ..CloudOptions::new(&root)
+    }
+}
+
+async fn up(args: UpArgs) -> Result<()> {
+    let mut opts = options(&args.common);
+    opts.port = match args.port {
+        Some(port) => port,
+        None => match std::env::var("PORT") {
+            Ok(text) => text
+                .parse()
+                .with_context(|| format!("PORT={text} is not a port"))?,
+            Err(_) => 3000,
+        },
+    };
+    if args.fresh && args.state_dir.exists() {
+        std::fs::remove_dir_all(&args.state_dir)
+            .with_context(|| format!("wiping {}", args.state_dir.display()))?;
+    }
+    opts.state_dir = Some(args.state_dir);
+    opts.parameter_overrides = parse_overrides(&args.parameter_overrides)?;
+    let cloud = Cloud::start(opts).await?;
+    for function in &args.invoke_on_start {
+        match cloud.invoke(function, serde_json::json!({})).await {
+            Ok(result) => println!("invoked {function}: {result}"),
+            Err(e) => eprintln!("invoking {function} failed: {e}"),
+        }
+    }
+    println!("studyloop is up at {}", cloud.base_url());
+    for (route, function) in cloud.routes() {
+        println!("  {route:<45} -> {function}");
+    }
+    println!("Ctrl-C to stop.");
+    wait_for_stop_signal().await?;
+    cloud.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_stop_signal() -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("installing a SIGTERM handler")?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C")?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
+
+async fn invoke(args: InvokeArgs) -> Result<bool> {
+    let text = std::fs::read_to_string(&args.event)
+        .with_context(|| format!("reading {}", args.event.display()))?;
+    let event: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON", args.event.display()))?;
+    let opts = CloudOptions {
+        port: 0,
+        state_dir: args.state_dir,
+        log: LogMode::Stderr,
+        event_sources: false,
+        ..options(&args.common)
+    };
+    let cloud = Cloud::start(opts).await?;
+    let result = cloud.invoke(&args.function, event).await;
+    cloud.shutdown().await;
+    match result {
+        Ok(response) => {
+            println!("{}", serde_json::to_string_pretty(&response)?);
+            Ok(true)
+        }
+        Err(e) => {
+            eprintln!("invocation failed: {e}");
+            Ok(false)
+        }
+    }
+}
+
+fn check(template: Option<PathBuf>, root: Option<PathBuf>) -> Result<bool> {
+    let template = template.unwrap_or_else(|| workspace_root().join("template.yaml"));
+    let root = root.unwrap_or_else(|| {
+        template
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    });
+    let problems = localcloud::check::check_files(&template, &root)?;
+    for problem in &problems {
+        println!("{problem}");
+    }
+    if problems.is_empty() {
+        println!("{}: no problems", template.display());
+    }
+    Ok(problems.is_empty())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LOCALCLOUD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("localcloud=info")),
+        )
+        .init();
+    let outcome = match Cli::parse().command {
+        Command::Up(args) => up(args).await.map(|()| true),
+        Command::Invoke(args) => invoke(args).await,
+        Command::Check { template, root } => check(template, root),
+        Command::Keygen => LocalSecrets::generate().map(|s| {
+            print!("{}", s.as_parameter_overrides());
+            true
+        }),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("localcloud: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The outbox: sign-up's `welcome` reaches the notifications queue, even when the function
+//! dies right after its write.
+
+use std::time::Duration;
+
+use e2e::{PASSWORD, TestCloud, email};
+use serde_json::json;
+
+#[tokio::test]
+async fn sign_up_puts_a_welcome_event_on_the_notifications_queue() {
+    let t = TestCloud::start().await;
+    let s = t.sign_up(&email("welcome"), "Wendy").await;
+    let events = t
+        .receive_events("NotificationsQueue", 1, Duration::from_secs(15))
+        .await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let e = &events[0];
+    assert_eq!(e["type"], "welcome");
+    assert_eq!(e["userId"], s.user_id.as_str());
+    assert_eq!(e["data"]["name"], "Wendy");
+    assert!(e["id"].as_str().is_some_and(|id| id.len() == 26));
+    assert!(e["occurredAt"].as_str().is_some_and(|t| t.ends_with('Z')));
+}
+
+#[tokio::test]
+async fn a_crash_after_the_write_still_publishes_the_event() {
+    let t = TestCloud::start().await;
+    let mail = email("crash");
+    t.cloud.inject_fault("SignUpFunction", "after_commit", 1);
+    let r = t
+        .call(
+            "POST",
+            "/v1/auth/sign-up",
+            Some(json!({"email": mail, "password": PASSWORD, "name": "Crash"})),
+            None,
+        )
+        .await;
+    r.problem(502, "bad_gateway");
+
+    // The account was committed before the crash, and its event with it.
+    let signed_in = t.sign_in(&mail, PASSWORD).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let events = t
+        .receive_events("NotificationsQueue", 1, Duration::from_secs(15))
+        .await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["type"], "welcome");
+    assert_eq!(events[0]["userId"], signed_in.body["user"]["id"]);
+}
+
+#[tokio::test]
+async fn a_relay_that_dies_after_sending_is_retried_and_nothing_is_lost() {
+    let t = TestCloud::start().await;
+    t.cloud
+        .inject_fault("UsersOutboxRelayFunction", "after_publish", 1);
+    let s = t.sign_up(&email("relay"), "Rae").await;
+    // The relay sent, then died before reporting success: the stream batch is retried, so the
+    // event arrives at least once and every copy has the same id (consumers deduplicate on it).
+    let events = t
+        .receive_events("NotificationsQueue", 2, Duration::from_secs(10))
+        .await;
+    assert_eq!(
+        events.len(),
+        2,
+        "expected the first send and its retry: {events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e["userId"] == s.user_id.as_str() && e["id"] == events[0]["id"]),
+        "{events:?}"
+    );
+}
