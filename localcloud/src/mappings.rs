@@ -65,6 +65,16 @@ pub enum EventSource {
     Stream(StreamMapping),
 }
 
+impl EventSource {
+    /// The logical id of the function this mapping invokes.
+    pub fn function(&self) -> &str {
+        match self {
+            EventSource::Sqs(m) => &m.function,
+            EventSource::Stream(m) => &m.function,
+        }
+    }
+}
+
 fn reports_item_failures(props: &Value) -> bool {
     props["FunctionResponseTypes"]
         .as_array()

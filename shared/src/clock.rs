@@ -41,9 +41,28 @@ impl Clock for FixedClock {
     }
 }
 
-/// RFC 3339 in UTC, the one time format of the API.
+/// RFC 3339 in UTC to the millisecond, the one time format of the API.
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t.replace_millisecond(t.millisecond()).unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn times_are_utc_to_the_millisecond() {
+        assert_eq!(
+            rfc3339(datetime!(2026-11-24 21:14:05.106592456 +01:00)),
+            "2026-11-24T20:14:05.106Z"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2026-11-24 20:14:05 UTC)),
+            "2026-11-24T20:14:05Z"
+        );
+    }
 }

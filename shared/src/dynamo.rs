@@ -30,6 +30,22 @@ pub fn client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
 }
 
+/// A strongly consistent read of one item.
+pub async fn get_item(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: Item,
+) -> Result<Option<Item>, ApiError> {
+    let out = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(out.item)
+}
+
 pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -91,4 +107,42 @@ pub fn failed_conditions<R>(e: &SdkError<TransactWriteItemsError, R>) -> Option<
         ),
         _ => None,
     }
+}
+
+/// Whether a transaction was cancelled: a condition failed, or it collided with another
+/// transaction on the same item. Either way, reading again tells what happened.
+pub fn is_cancelled<R>(e: &SdkError<TransactWriteItemsError, R>) -> bool {
+    matches!(
+        e.as_service_error(),
+        Some(TransactWriteItemsError::TransactionCanceledException(_))
+    )
+}
+
+/// A document stored as a JSON string attribute (a part of an item no query looks into).
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<AttributeValue, ApiError> {
+    serde_json::to_string(value)
+        .map(AttributeValue::S)
+        .map_err(ApiError::internal)
+}
+
+/// The document [`to_json`] stored under `name`.
+pub fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Result<T, ApiError> {
+    serde_json::from_str(get_str(item, name)?)
+        .map_err(|e| ApiError::internal(format!("stored {name} is not valid: {e}")))
+}
+
+/// A transaction item that creates `item`; it fails its condition if the key exists.
+pub fn put_new(
+    table: &str,
+    item: Item,
+) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, ApiError> {
+    let put = aws_sdk_dynamodb::types::Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder()
+        .put(put)
+        .build())
 }

@@ -124,15 +124,8 @@ impl Idempotency {
         scope: &str,
         key: &IdempotencyKey,
     ) -> Result<Option<Recorded>, ApiError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(item_key(scope, key)))
-            .consistent_read(true)
-            .send()
-            .await?;
-        let Some(item) = out.item else {
+        let found = dynamo::get_item(&self.client, &self.table, item_key(scope, key)).await?;
+        let Some(item) = found else {
             return Ok(None);
         };
         Ok(Some(Recorded {

@@ -11,6 +11,10 @@ pub use localcloud::Cloud;
 
 /// The password every test account uses (tests also assert it never reaches a log).
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The admin [`TestCloud::start_with_admin`] seeds.
+pub const ADMIN_EMAIL: &str = "admin@studyloop.test";
+/// The notifications queue's consumer: tests that read that queue themselves keep it off.
+pub const NOTIFICATIONS_CONSUMER: &str = "NotificationsConsumerFunction";
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -93,6 +97,31 @@ impl TestCloud {
             cloud,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// A cloud with an admin account (seeded the way `make dev` does), signed in.
+    pub async fn start_with_admin() -> (Self, Session) {
+        Self::start_with_admin_and(|_| {}).await
+    }
+
+    pub async fn start_with_admin_and(
+        configure: impl FnOnce(&mut localcloud::CloudOptions),
+    ) -> (Self, Session) {
+        let t = Self::start_with(|o| {
+            o.parameter_overrides
+                .insert("AdminEmail".into(), ADMIN_EMAIL.into());
+            o.parameter_overrides
+                .insert("AdminPassword".into(), PASSWORD.into());
+            configure(o);
+        })
+        .await;
+        if let Err(e) = t.cloud.invoke("UsersSeedAdminFunction", json!({})).await {
+            panic!("seeding the admin: {e:?}");
+        }
+        let r = t.sign_in(ADMIN_EMAIL, PASSWORD).await;
+        assert_eq!(r.status, 200, "admin sign-in: {}", r.text);
+        let admin = session(&r.body);
+        (t, admin)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -148,15 +148,7 @@ impl Store {
     }
 
     async fn get(&self, item_key: Item) -> Result<Option<Item>, ApiError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(item_key))
-            .consistent_read(true)
-            .send()
-            .await?;
-        Ok(out.item)
+        shared::dynamo::get_item(&self.client, &self.table, item_key).await
     }
 
     // ------------------------------------------------------------ accounts
