@@ -59,6 +59,9 @@ pub struct CloudOptions {
     pub ttl_sweep_interval: Duration,
     /// Run the SQS and DynamoDB stream pollers (off for a single `invoke`).
     pub event_sources: bool,
+    /// Functions whose event source mappings stay off, as if disabled in AWS (`Enabled:
+    /// false`): a test can then read their queue itself, or show messages waiting in it.
+    pub disabled_event_sources: std::collections::BTreeSet<String>,
 }
 
 /// `<root>/target/debug`, honouring CARGO_TARGET_DIR.
@@ -116,6 +119,7 @@ impl CloudOptions {
             moto: MotoMode::Owned,
             ttl_sweep_interval: DEFAULT_TTL_SWEEP,
             event_sources: true,
+            disabled_event_sources: Default::default(),
         }
     }
 
@@ -211,6 +215,11 @@ pub(crate) fn base_resolver(
         }
         let attributes = match resource.kind.as_str() {
             FUNCTION => BTreeMap::from([("Arn".to_string(), function_arn(id))]),
+            // Roles are not enforced locally (no IAM), but functions name theirs by ARN.
+            "AWS::IAM::Role" => BTreeMap::from([(
+                "Arn".to_string(),
+                format!("arn:aws:iam::{ACCOUNT_ID}:role/{id}"),
+            )]),
             _ => BTreeMap::new(),
         };
         values.insert(id.clone(), (id.clone(), attributes));
@@ -414,7 +423,10 @@ impl Cloud {
                 })
                 .collect();
             let sources: Vec<EventSource> =
-                event_sources(&template, &resolver, &queue_urls_by_arn)?;
+                event_sources(&template, &resolver, &queue_urls_by_arn)?
+                    .into_iter()
+                    .filter(|source| !opts.disabled_event_sources.contains(source.function()))
+                    .collect();
             let ctx = PollerContext {
                 functions: functions.clone(),
                 sqs: sqs_client,
@@ -541,12 +553,14 @@ mod tests {
         let overrides = BTreeMap::from([("AdminPassword".to_string(), "pw-override".to_string())]);
         let mut resolver =
             base_resolver(&template, &overrides, None, "p-", "http://sqs:1").unwrap();
-        resolver
-            .resources
-            .get_mut("UsersTable")
-            .unwrap()
-            .attributes
-            .insert("StreamArn".into(), "arn:stream".into());
+        // Stream ARNs exist only once the tables do: stub one for every table.
+        for (id, resource) in resolver.resources.iter_mut() {
+            if id.ends_with("Table") {
+                resource
+                    .attributes
+                    .insert("StreamArn".into(), format!("arn:stream:{id}"));
+            }
+        }
         let opts = CloudOptions::new(&root);
         let endpoints = Endpoints {
             dynamodb: "http://ddb:1",

@@ -34,7 +34,28 @@ enum Command {
     },
     /// Print fresh JWT and cursor secrets as `sam deploy --parameter-overrides` values.
     Keygen,
+    /// Move every message of one queue to another (a dead-letter redrive) in a running `up`.
+    Redrive(RedriveArgs),
 }
+
+#[derive(Args)]
+struct RedriveArgs {
+    /// The queue to empty (a logical id, e.g. NotificationsDeadLetterQueue).
+    #[arg(long)]
+    from: String,
+    /// The queue to move the messages to (a logical id, e.g. NotificationsQueue).
+    #[arg(long)]
+    to: String,
+    /// The state directory of the running `up`, where it records its endpoints.
+    #[arg(long, default_value = ".localcloud")]
+    state_dir: PathBuf,
+    /// The SQS endpoint, instead of the one the running `up` recorded.
+    #[arg(long)]
+    sqs_endpoint: Option<String>,
+}
+
+/// Where `up` records its endpoints, so other commands can reach its emulators.
+const ENDPOINTS_FILE: &str = "endpoints.json";
 
 #[derive(Args)]
 struct Common {
@@ -126,9 +147,17 @@ async fn up(args: UpArgs) -> Result<()> {
         std::fs::remove_dir_all(&args.state_dir)
             .with_context(|| format!("wiping {}", args.state_dir.display()))?;
     }
-    opts.state_dir = Some(args.state_dir);
+    opts.state_dir = Some(args.state_dir.clone());
     opts.parameter_overrides = parse_overrides(&args.parameter_overrides)?;
     let cloud = Cloud::start(opts).await?;
+    let endpoints_file = args.state_dir.join(ENDPOINTS_FILE);
+    let endpoints = serde_json::json!({
+        "api": cloud.base_url(),
+        "sqs": cloud.sqs_endpoint(),
+        "dynamodb": cloud.dynamodb_endpoint(),
+    });
+    std::fs::write(&endpoints_file, endpoints.to_string())
+        .with_context(|| format!("writing {}", endpoints_file.display()))?;
     for function in &args.invoke_on_start {
         match cloud.invoke(function, serde_json::json!({})).await {
             Ok(result) => println!("invoked {function}: {result}"),
@@ -142,6 +171,42 @@ async fn up(args: UpArgs) -> Result<()> {
     println!("Ctrl-C to stop.");
     wait_for_stop_signal().await?;
     cloud.shutdown().await;
+    let _ = std::fs::remove_file(&endpoints_file);
+    Ok(())
+}
+
+async fn queue_url(client: &aws_sdk_sqs::Client, name: &str) -> Result<String> {
+    client
+        .get_queue_url()
+        .queue_name(name)
+        .send()
+        .await
+        .map_err(|e| anyhow!("no queue {name}: {e}"))?
+        .queue_url
+        .ok_or_else(|| anyhow!("no URL for queue {name}"))
+}
+
+async fn redrive(args: RedriveArgs) -> Result<()> {
+    let endpoint = match args.sqs_endpoint {
+        Some(endpoint) => endpoint,
+        None => {
+            let file = args.state_dir.join(ENDPOINTS_FILE);
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {} (is `make dev` running?)", file.display()))?;
+            let endpoints: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            endpoints["sqs"]
+                .as_str()
+                .ok_or_else(|| anyhow!("{} names no sqs endpoint", file.display()))?
+                .to_string()
+        }
+    };
+    let client = aws_sdk_sqs::Client::new(&localcloud::sdk_config(&endpoint).await);
+    // `up` names queues by their logical ids.
+    let from = queue_url(&client, &args.from).await?;
+    let to = queue_url(&client, &args.to).await?;
+    let moved = localcloud::sqs::redrive(&client, &from, &to).await?;
+    println!("moved {moved} message(s) from {} to {}", args.from, args.to);
     Ok(())
 }
 
@@ -213,6 +278,7 @@ async fn main() -> ExitCode {
         Command::Up(args) => up(args).await.map(|()| true),
         Command::Invoke(args) => invoke(args).await,
         Command::Check { template, root } => check(template, root),
+        Command::Redrive(args) => redrive(args).await.map(|()| true),
         Command::Keygen => LocalSecrets::generate().map(|s| {
             print!("{}", s.as_parameter_overrides());
             true

@@ -214,3 +214,46 @@ pub async fn create_queues(
     }
     Ok(urls)
 }
+
+/// Moves every message waiting in `from_url` to `to_url`, bodies and message attributes
+/// unchanged, and returns how many it moved: the local stand-in for a dead-letter queue
+/// redrive (`aws sqs start-message-move-task` in AWS, which moto lacks). Each message is
+/// sent before it is deleted, so a failure part-way leaves it in one queue or both, never
+/// in neither.
+pub async fn redrive(client: &Client, from_url: &str, to_url: &str) -> Result<usize> {
+    let mut moved = 0;
+    loop {
+        let out = client
+            .receive_message()
+            .queue_url(from_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .visibility_timeout(30)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .map_err(|e| anyhow!("receiving from {from_url}: {}", sdk_error(&e)))?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return Ok(moved);
+        }
+        for message in messages {
+            client
+                .send_message()
+                .queue_url(to_url)
+                .set_message_body(message.body.clone())
+                .set_message_attributes(message.message_attributes.clone())
+                .send()
+                .await
+                .map_err(|e| anyhow!("sending to {to_url}: {}", sdk_error(&e)))?;
+            client
+                .delete_message()
+                .queue_url(from_url)
+                .set_receipt_handle(message.receipt_handle.clone())
+                .send()
+                .await
+                .map_err(|e| anyhow!("deleting from {from_url}: {}", sdk_error(&e)))?;
+            moved += 1;
+        }
+    }
+}

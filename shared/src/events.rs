@@ -61,4 +61,5 @@ impl Envelope {
 /// to a URL through its `OUTBOX_QUEUE_<NAME>` environment variable.
 pub mod queues {
     pub const NOTIFICATIONS: &str = "notifications";
+    pub const LEARNING: &str = "learning";
 }

@@ -15,9 +15,12 @@ pub mod fault;
 pub mod http;
 pub mod idempotency;
 pub mod outbox;
+pub mod paging;
 pub mod problem;
 pub mod sqs_batch;
 pub mod telemetry;
+pub mod text;
+pub mod transaction;
 
 pub use problem::{ApiError, FieldError};
 
