@@ -1,0 +1,83 @@
+//! `POST /v1/attempts/{attemptId}/submit`: grades the saved answers and, in the same
+//! transaction, queues `attempt_graded` for learning and notifications (the outbox).
+//!
+//! Idempotent and safe under concurrent submits: the grade is written only while the
+//! attempt is `in_progress` and still at the `version` that was graded. A submit that loses
+//! that race reads again and returns the grade the winner stored; so does every later one.
+//! After `expiresAt` no answer can be saved, so a late submit grades what was saved in time.
+
+use http::StatusCode;
+use lambda_http::{Request, RequestExt};
+use serde_json::json;
+use shared::ApiError;
+use shared::clock::rfc3339;
+use shared::events::{Envelope, EventType, queues};
+use shared::http::{HttpResult, json, path_id};
+
+use crate::grading::{Grade, grade};
+use crate::{App, Error};
+
+/// Each retry follows a write that changed the attempt; a handful covers any real client.
+const MAX_ROUNDS: usize = 5;
+
+pub async fn submit(
+    app: &App,
+    user_id: &str,
+    attempt_id: &str,
+    ctx: Option<&lambda_runtime::Context>,
+) -> Result<Grade, Error> {
+    for _ in 0..MAX_ROUNDS {
+        let attempt = app
+            .store
+            .attempt(user_id, attempt_id)
+            .await?
+            .ok_or(Error::AttemptNotFound)?;
+        if attempt.submitted {
+            return attempt
+                .result
+                .ok_or_else(|| ApiError::internal("a submitted attempt has no result").into());
+        }
+        let result = grade(&attempt.questions, &attempt.answers);
+        let now = app.clock.now();
+        let submitted_at = rfc3339(now);
+        let graded = Envelope::new(
+            EventType::AttemptGraded,
+            user_id,
+            json!({
+                "attemptId": attempt.id,
+                "assessmentId": attempt.assessment_id,
+                "score": result.score,
+                "maxScore": result.max_score,
+                "skills": result.skills,
+                "submittedAt": submitted_at,
+            }),
+            app.clock.as_ref(),
+        );
+        let mut items = vec![app.store.submit(&attempt, &result, &submitted_at)?];
+        items.extend(shared::outbox::items(
+            app.store.table(),
+            &graded,
+            &[queues::LEARNING, queues::NOTIFICATIONS],
+            now,
+        )?);
+        match app.store.transact(items).await {
+            Ok(()) => {
+                shared::fault::point(ctx, "after_commit");
+                tracing::info!(attemptId = %attempt.id, score = result.score, maxScore = result.max_score, "attempt graded");
+                return Ok(result);
+            }
+            // Another submit won, an answer landed in between, or the two transactions
+            // collided: read again and decide from what is stored.
+            Err(e) if shared::dynamo::is_cancelled(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::internal("the attempt kept changing while it was being submitted").into())
+}
+
+pub async fn handle(app: &App, req: Request) -> HttpResult {
+    let caller = app.verifier.authenticate(&req, app.clock.now())?;
+    let attempt_id = path_id(&req, "attemptId")?;
+    let result = submit(app, &caller.user_id, &attempt_id, req.lambda_context_ref()).await?;
+    json(StatusCode::OK, &result)
+}

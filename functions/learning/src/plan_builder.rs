@@ -1,0 +1,143 @@
+//! The consumer of learning's queue: on `attempt_graded`, build the student's plan and queue
+//! `plan_ready`, in one transaction. Redelivery is expected (at-least-once queues, a relay
+//! retried after it sent): the plan's key is made from the event, so a second delivery
+//! finds the plan there, writes nothing and is acknowledged.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use serde::Deserialize;
+use serde_json::json;
+use shared::clock::rfc3339;
+use shared::dynamo::failed_conditions;
+use shared::events::{Envelope, EventType, queues};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::App;
+use crate::model::{Plan, PlanStatus, Skill};
+use crate::planning::{SkillResult, WEAK_BELOW, build_plan};
+
+/// Messages of one batch built at once; each is a few small DynamoDB calls.
+const CONCURRENCY: usize = 4;
+
+/// What learning keeps of `attempt_graded`: its own copy, never a read of assessments.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AttemptGraded {
+    attempt_id: String,
+    skills: Vec<GradedSkill>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GradedSkill {
+    skill: Skill,
+    ratio: f64,
+}
+
+pub async fn handle_batch(app: &Arc<App>, event: SqsEvent) -> SqsBatchResponse {
+    shared::sqs_batch::process(event, CONCURRENCY, |message| build(app.clone(), message)).await
+}
+
+async fn build(app: Arc<App>, message: SqsMessage) -> Result<(), String> {
+    let envelope = shared::sqs_batch::envelope(&message)?;
+    if envelope.event_type != EventType::AttemptGraded {
+        tracing::warn!(eventId = %envelope.id, eventType = envelope.event_type.as_str(), "not an event for the plan builder; dropped");
+        return Ok(());
+    }
+    let graded: AttemptGraded = serde_json::from_value(envelope.data.clone())
+        .map_err(|e| format!("attempt_graded {} has unexpected data: {e}", envelope.id))?;
+    if !shared::is_id(&graded.attempt_id) || !shared::is_id(&envelope.user_id) {
+        return Err(format!(
+            "attempt_graded {} names no valid attempt or user",
+            envelope.id
+        ));
+    }
+    let graded_at = OffsetDateTime::parse(&envelope.occurred_at, &Rfc3339)
+        .map_err(|e| format!("attempt_graded {} has a bad occurredAt: {e}", envelope.id))?;
+    let graded_at_ms =
+        i64::try_from(graded_at.unix_timestamp_nanos() / 1_000_000).map_err(|e| e.to_string())?;
+
+    let results: Vec<SkillResult> = graded
+        .skills
+        .into_iter()
+        .map(|s| SkillResult {
+            skill: s.skill.into(),
+            ratio: s.ratio,
+        })
+        .collect();
+    let mut catalogue = Vec::new();
+    for r in results.iter().filter(|r| r.ratio < WEAK_BELOW) {
+        catalogue.extend(
+            app.store
+                .modules_of(&r.skill)
+                .await
+                .map_err(|e| e.internal.clone().unwrap_or_else(|| e.to_string()))?,
+        );
+    }
+    let items = build_plan(&results, &catalogue);
+    let now = app.clock.now();
+    // Nothing to train: the plan is complete from the start (and no plan_completed follows).
+    let status = if items.is_empty() {
+        PlanStatus::Completed
+    } else {
+        PlanStatus::Active
+    };
+    let plan = Plan {
+        id: shared::new_id(),
+        attempt_id: graded.attempt_id,
+        status,
+        completed_at: (status == PlanStatus::Completed).then(|| rfc3339(now)),
+        items,
+        created_at: rfc3339(now),
+        version: 0,
+    };
+    let ready = Envelope::new(
+        EventType::PlanReady,
+        &envelope.user_id,
+        json!({
+            "planId": plan.id,
+            "attemptId": plan.attempt_id,
+            "items": plan.items.iter().map(|i| json!({"moduleId": i.module_id, "skill": i.skill, "level": i.level})).collect::<Vec<_>>(),
+        }),
+        app.clock.as_ref(),
+    );
+    let mut writes = vec![
+        app.store
+            .create_plan(&envelope.user_id, graded_at_ms, &plan)
+            .map_err(|e| e.to_string())?,
+    ];
+    writes.extend(
+        shared::outbox::items(app.store.table(), &ready, &[queues::NOTIFICATIONS], now)
+            .map_err(|e| e.to_string())?,
+    );
+    match app.store.transact(writes).await {
+        Ok(()) => {
+            tracing::info!(eventId = %envelope.id, planId = %plan.id, items = plan.items.len(), "plan built");
+            Ok(())
+        }
+        Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => {
+            tracing::info!(eventId = %envelope.id, attemptId = %plan.attempt_id, "plan already built; redelivery acknowledged");
+            Ok(())
+        }
+        Err(e) => Err(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempt_graded_data_parses_and_refuses_bad_skills() {
+        let ok: Result<AttemptGraded, _> = serde_json::from_value(json!({
+            "attemptId": "01J", "score": 1, "maxScore": 2,
+            "skills": [{"skill": "fractions", "score": 1, "maxScore": 2, "ratio": 0.5}]
+        }));
+        assert!(ok.is_ok_and(|g| g.skills.len() == 1));
+        let bad: Result<AttemptGraded, _> = serde_json::from_value(json!({
+            "attemptId": "01J", "skills": [{"skill": "a#b", "ratio": 0.5}]
+        }));
+        assert!(bad.is_err());
+    }
+}

@@ -1,0 +1,435 @@
+//! The learning table: every item this domain keeps, and nothing else.
+//!
+//! | pk               | sk                                 | what                                          |
+//! |------------------|------------------------------------|-----------------------------------------------|
+//! | `MODULE#<id>`    | `MODULE`                           | a module with its exercises and answers       |
+//! | `CATALOGUE`      | `SKILL#<skill>#<level>#<id>`       | a module's summary: lists by skill and level  |
+//! | `USER#<userId>`  | `PLAN#<gradedAtMs>#<attemptId>`    | the plan built from one graded attempt        |
+//! | `USER#<userId>`  | `SESSION#<id>`                     | a training session                            |
+//! | `USER#<userId>`  | `PROGRESS#<skill>`                 | `sessions` count, `masteredLevels` set        |
+//! | `USER#<userId>`  | `DAYS`                             | `days`: UTC days (since epoch) with a session |
+//! | `OUTBOX#<event>` | `<queue>`                          | events waiting for the relay                  |
+//!
+//! A plan's key is made from its `attempt_graded` event alone, so a redelivered event finds
+//! its plan already there (conditional put) and never builds a second one; the newest plan
+//! (largest key) is the student's current one. Everything a student owns lives under their
+//! key, so another student's session id finds nothing (404).
+
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use shared::ApiError;
+use shared::cursor::CursorCodec;
+use shared::dynamo::{
+    AttributeValue, Item, get_i64, get_json as from_json, get_str, key, n, s, to_json,
+};
+use shared::paging::{Page, PageRequest, query_page};
+
+use crate::model::{Module, ModuleSummary, Plan, Session, SessionResult, SkillProgress};
+use crate::planning::CatalogueEntry;
+
+const CATALOGUE: &str = "CATALOGUE";
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+fn module_key(id: &str) -> Item {
+    key(format!("MODULE#{id}"), "MODULE")
+}
+fn catalogue_key(m: &ModuleSummary) -> Item {
+    key(CATALOGUE, format!("SKILL#{}#{}#{}", m.skill, m.level, m.id))
+}
+fn user_pk(user_id: &str) -> String {
+    format!("USER#{user_id}")
+}
+fn plan_key(user_id: &str, graded_at_ms: i64, attempt_id: &str) -> Item {
+    // Zero-padded, so keys sort by time.
+    key(
+        user_pk(user_id),
+        format!("PLAN#{graded_at_ms:015}#{attempt_id}"),
+    )
+}
+fn session_key(user_id: &str, id: &str) -> Item {
+    key(user_pk(user_id), format!("SESSION#{id}"))
+}
+fn progress_key(user_id: &str, skill: &str) -> Item {
+    key(user_pk(user_id), format!("PROGRESS#{skill}"))
+}
+fn days_key(user_id: &str) -> Item {
+    key(user_pk(user_id), "DAYS")
+}
+
+/// A put of a new item under `item_key`.
+fn put_new(table: &str, item_key: Item, attributes: Item) -> Result<TransactWriteItem, ApiError> {
+    let mut item = attributes;
+    item.extend(item_key);
+    shared::dynamo::put_new(table, item)
+}
+
+fn update(
+    built: Result<Update, aws_sdk_dynamodb::error::BuildError>,
+) -> Result<TransactWriteItem, ApiError> {
+    Ok(TransactWriteItem::builder()
+        .update(built.map_err(ApiError::internal)?)
+        .build())
+}
+
+/// A plan with the key it is stored under.
+#[derive(Debug, Clone)]
+pub struct StoredPlan {
+    pub plan: Plan,
+    pub key: Item,
+}
+
+impl Store {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), SdkError<TransactWriteItemsError>> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ modules
+
+    /// The puts that create a module and its catalogue entry.
+    pub fn create_module(&self, m: &Module) -> Result<Vec<TransactWriteItem>, ApiError> {
+        let summary = m.summary();
+        Ok(vec![
+            put_new(
+                &self.table,
+                module_key(&m.id),
+                HashMap::from([("doc".to_owned(), to_json(m)?)]),
+            )?,
+            put_new(
+                &self.table,
+                catalogue_key(&summary),
+                HashMap::from([("doc".to_owned(), to_json(&summary)?)]),
+            )?,
+        ])
+    }
+
+    pub async fn module(&self, id: &str) -> Result<Option<Module>, ApiError> {
+        shared::dynamo::get_item(&self.client, &self.table, module_key(id))
+            .await?
+            .map(|item| from_json(&item, "doc"))
+            .transpose()
+    }
+
+    fn catalogue_query(
+        &self,
+        skill: Option<&str>,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .expression_attribute_values(":pk", s(CATALOGUE));
+        match skill {
+            Some(skill) => query
+                .key_condition_expression("pk = :pk AND begins_with(sk, :skill)")
+                .expression_attribute_values(":skill", s(format!("SKILL#{skill}#"))),
+            None => query.key_condition_expression("pk = :pk"),
+        }
+    }
+
+    /// Modules by skill, then level.
+    pub async fn modules(
+        &self,
+        skill: Option<&str>,
+        page: &PageRequest,
+        codec: &CursorCodec,
+        scope: &str,
+    ) -> Result<(Vec<ModuleSummary>, Option<String>), ApiError> {
+        let Page { items, next_cursor } =
+            query_page(self.catalogue_query(skill), page, codec, scope).await?;
+        let summaries = items
+            .iter()
+            .map(|item| from_json(item, "doc"))
+            .collect::<Result<_, _>>()?;
+        Ok((summaries, next_cursor))
+    }
+
+    /// Every module of `skill` (at most a few per level), for the planner.
+    pub async fn modules_of(&self, skill: &str) -> Result<Vec<CatalogueEntry>, ApiError> {
+        let mut entries = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .catalogue_query(Some(skill))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            for item in out.items() {
+                let m: ModuleSummary = from_json(item, "doc")?;
+                entries.push(CatalogueEntry {
+                    module_id: m.id,
+                    skill: m.skill,
+                    level: m.level,
+                });
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(entries);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ plans
+
+    /// The put of a plan; it fails its condition (position 0) if this event built it before.
+    pub fn create_plan(
+        &self,
+        user_id: &str,
+        graded_at_ms: i64,
+        plan: &Plan,
+    ) -> Result<TransactWriteItem, ApiError> {
+        put_new(
+            &self.table,
+            plan_key(user_id, graded_at_ms, &plan.attempt_id),
+            HashMap::from([
+                ("doc".to_owned(), to_json(plan)?),
+                ("status".to_owned(), s(plan.status.as_str())),
+                ("version".to_owned(), n(plan.version)),
+            ]),
+        )
+    }
+
+    /// The student's newest plan.
+    pub async fn current_plan(&self, user_id: &str) -> Result<Option<StoredPlan>, ApiError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :plan)")
+            .expression_attribute_values(":pk", s(user_pk(user_id)))
+            .expression_attribute_values(":plan", s("PLAN#"))
+            .scan_index_forward(false)
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await?;
+        let Some(item) = out.items().first() else {
+            return Ok(None);
+        };
+        let mut plan: Plan = from_json(item, "doc")?;
+        plan.version = get_i64(item, "version")?;
+        let item_key = [shared::dynamo::PK, shared::dynamo::SK]
+            .iter()
+            .filter_map(|k| item.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+            .collect();
+        Ok(Some(StoredPlan {
+            plan,
+            key: item_key,
+        }))
+    }
+
+    /// Replaces a plan's items (and status), only if nobody changed it since it was read.
+    pub fn update_plan(
+        &self,
+        stored: &StoredPlan,
+        changed: &Plan,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let mut next = changed.clone();
+        next.version = stored.plan.version + 1;
+        update(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(stored.key.clone()))
+                .update_expression("SET doc = :doc, #status = :status, version = :next")
+                .condition_expression("version = :version")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":doc", to_json(&next)?)
+                .expression_attribute_values(":status", s(next.status.as_str()))
+                .expression_attribute_values(":next", n(next.version))
+                .expression_attribute_values(":version", n(stored.plan.version))
+                .build(),
+        )
+    }
+
+    // ------------------------------------------------------------ sessions
+
+    pub fn create_session(&self, session: &Session) -> Result<TransactWriteItem, ApiError> {
+        put_new(
+            &self.table,
+            session_key(&session.user_id, &session.id),
+            HashMap::from([
+                ("sessionId".to_owned(), s(&session.id)),
+                ("userId".to_owned(), s(&session.user_id)),
+                ("moduleId".to_owned(), s(&session.module_id)),
+                ("skill".to_owned(), s(&session.skill)),
+                ("level".to_owned(), n(i64::from(session.level))),
+                ("exercises".to_owned(), to_json(&session.exercises)?),
+                ("startedAt".to_owned(), s(&session.started_at)),
+                ("status".to_owned(), s("open")),
+            ]),
+        )
+    }
+
+    /// The caller's session; `None` for an unknown id and for anyone else's.
+    pub async fn session(&self, user_id: &str, id: &str) -> Result<Option<Session>, ApiError> {
+        let Some(item) =
+            shared::dynamo::get_item(&self.client, &self.table, session_key(user_id, id)).await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            id: get_str(&item, "sessionId")?.to_owned(),
+            user_id: get_str(&item, "userId")?.to_owned(),
+            module_id: get_str(&item, "moduleId")?.to_owned(),
+            skill: get_str(&item, "skill")?.to_owned(),
+            level: u8::try_from(get_i64(&item, "level")?)
+                .map_err(|_| ApiError::internal("stored level is out of range"))?,
+            exercises: from_json(&item, "exercises")?,
+            started_at: get_str(&item, "startedAt")?.to_owned(),
+            result: item
+                .get("result")
+                .map(|_| from_json(&item, "result"))
+                .transpose()?,
+        }))
+    }
+
+    /// Records a session's result, only while it is open (position 0 of the submit).
+    pub fn submit_session(
+        &self,
+        session: &Session,
+        result: &SessionResult,
+        submitted_at: &str,
+    ) -> Result<TransactWriteItem, ApiError> {
+        update(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(session_key(&session.user_id, &session.id)))
+                .update_expression("SET #status = :submitted, #result = :result, submittedAt = :at")
+                .condition_expression("#status = :open")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#result", "result")
+                .expression_attribute_values(":submitted", s("submitted"))
+                .expression_attribute_values(":open", s("open"))
+                .expression_attribute_values(":result", to_json(result)?)
+                .expression_attribute_values(":at", s(submitted_at))
+                .build(),
+        )
+    }
+
+    /// Counts a submitted session for its skill; a mastered one adds its level to the set
+    /// of mastered levels (ADD on sets and numbers needs no read, so nothing races).
+    pub fn count_session(
+        &self,
+        session: &Session,
+        mastered: bool,
+        epoch_day: i64,
+    ) -> Result<Vec<TransactWriteItem>, ApiError> {
+        let mut progress = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(progress_key(&session.user_id, &session.skill)))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":skill", s(&session.skill));
+        progress = if mastered {
+            progress
+                .update_expression("ADD sessions :one, masteredLevels :level SET skill = :skill")
+                .expression_attribute_values(
+                    ":level",
+                    AttributeValue::Ns(vec![session.level.to_string()]),
+                )
+        } else {
+            progress.update_expression("ADD sessions :one SET skill = :skill")
+        };
+        let days = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(days_key(&session.user_id)))
+            .update_expression("ADD #days :day")
+            .expression_attribute_names("#days", "days")
+            .expression_attribute_values(":day", AttributeValue::Ns(vec![epoch_day.to_string()]));
+        Ok(vec![update(progress.build())?, update(days.build())?])
+    }
+
+    // ------------------------------------------------------------ progress
+
+    pub async fn progress(&self, user_id: &str) -> Result<Vec<SkillProgress>, ApiError> {
+        let mut skills = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :progress)")
+                .expression_attribute_values(":pk", s(user_pk(user_id)))
+                .expression_attribute_values(":progress", s("PROGRESS#"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            for item in out.items() {
+                let mastery = match item.get("masteredLevels") {
+                    Some(AttributeValue::Ns(levels)) => levels
+                        .iter()
+                        .filter_map(|l| l.parse::<u8>().ok())
+                        .max()
+                        .unwrap_or(0),
+                    _ => 0,
+                };
+                skills.push(SkillProgress {
+                    skill: get_str(item, "skill")?.to_owned(),
+                    mastery,
+                    sessions: u32::try_from(get_i64(item, "sessions")?).unwrap_or(u32::MAX),
+                });
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(skills);
+            }
+        }
+    }
+
+    pub async fn training_days(&self, user_id: &str) -> Result<BTreeSet<i64>, ApiError> {
+        let item = shared::dynamo::get_item(&self.client, &self.table, days_key(user_id)).await?;
+        Ok(match item.as_ref().and_then(|i| i.get("days")) {
+            Some(AttributeValue::Ns(days)) => days.iter().filter_map(|d| d.parse().ok()).collect(),
+            _ => BTreeSet::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_plans_sort_after_older_ones() {
+        let sk = |ms| {
+            plan_key("u", ms, "01J")
+                .get(shared::dynamo::SK)
+                .and_then(|v| v.as_s().ok().cloned())
+                .unwrap_or_default()
+        };
+        assert!(sk(999) < sk(1_000));
+        assert!(sk(1_795_521_600_000) < sk(1_795_521_600_001));
+    }
+
+    #[test]
+    fn a_plan_key_comes_from_its_event_alone() {
+        assert_eq!(plan_key("u", 5, "a"), plan_key("u", 5, "a"));
+        assert_ne!(plan_key("u", 5, "a"), plan_key("u", 5, "b"));
+    }
+}
