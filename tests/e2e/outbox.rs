@@ -3,12 +3,23 @@
 
 use std::time::Duration;
 
-use e2e::{PASSWORD, TestCloud, email};
+use e2e::{NOTIFICATIONS_CONSUMER, PASSWORD, TestCloud, email};
 use serde_json::json;
+
+/// These tests read the notifications queue themselves, so its consumer stays off (with it
+/// on, it would take the messages first). That the consumer turns `welcome` into an inbox
+/// item is proved in tests/notifications.
+async fn cloud_without_the_consumer() -> TestCloud {
+    TestCloud::start_with(|o| {
+        o.disabled_event_sources
+            .insert(NOTIFICATIONS_CONSUMER.into());
+    })
+    .await
+}
 
 #[tokio::test]
 async fn sign_up_puts_a_welcome_event_on_the_notifications_queue() {
-    let t = TestCloud::start().await;
+    let t = cloud_without_the_consumer().await;
     let s = t.sign_up(&email("welcome"), "Wendy").await;
     let events = t
         .receive_events("NotificationsQueue", 1, Duration::from_secs(15))
@@ -24,7 +35,7 @@ async fn sign_up_puts_a_welcome_event_on_the_notifications_queue() {
 
 #[tokio::test]
 async fn a_crash_after_the_write_still_publishes_the_event() {
-    let t = TestCloud::start().await;
+    let t = cloud_without_the_consumer().await;
     let mail = email("crash");
     t.cloud.inject_fault("SignUpFunction", "after_commit", 1);
     let r = t
@@ -50,7 +61,7 @@ async fn a_crash_after_the_write_still_publishes_the_event() {
 
 #[tokio::test]
 async fn a_relay_that_dies_after_sending_is_retried_and_nothing_is_lost() {
-    let t = TestCloud::start().await;
+    let t = cloud_without_the_consumer().await;
     t.cloud
         .inject_fault("UsersOutboxRelayFunction", "after_publish", 1);
     let s = t.sign_up(&email("relay"), "Rae").await;

@@ -1,0 +1,7 @@
+//! GET /v1/notifications/preferences
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let app = notifications::App::from_env().await?;
+    shared::http::serve(|req| notifications::preferences::handle_get(&app, req)).await
+}

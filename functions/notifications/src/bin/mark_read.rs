@@ -1,0 +1,7 @@
+//! POST /v1/notifications/{id}/read
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let app = notifications::App::from_env().await?;
+    shared::http::serve(|req| notifications::inbox::handle_mark_read(&app, req)).await
+}

@@ -1,0 +1,266 @@
+//! The consumer of the notifications queue: each event becomes one inbox item and, if the
+//! user opted in and the channel is configured, one message through the external channel.
+//!
+//! SQS delivers at least once, and producers may publish an event twice (the outbox relay
+//! retries); the user sees it once:
+//! - the inbox item is a conditional put keyed by the event id ([`Store::add_to_inbox`]);
+//! - the external send is guarded by a delivery record keyed by the event id: claimed
+//!   (`sending`) before the call, settled (`sent` / `failed`) after it. A settled record is
+//!   never sent again; a live claim of another invocation makes this copy wait for a retry;
+//!   a claim older than [`CLAIM_LEASE`] belongs to an invocation that died and is taken over.
+//!
+//! A provider 5xx or timeout fails the message (SQS retries it, then moves it to the DLQ
+//! after `maxReceiveCount`); a 4xx is recorded as `failed` and the message succeeds. Each
+//! message is its own task in [`shared::sqs_batch::process`], so one failure never fails
+//! the rest of the batch.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use shared::ApiError;
+use shared::clock::{Clock, SystemClock, rfc3339};
+use shared::config::ConfigError;
+use shared::events::Envelope;
+use shared::telemetry::{Metric, emit};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::kakao::{KakaoChannel, KakaoMessage, SendOutcome};
+use crate::model::{Notification, Phone};
+use crate::store::{Added, Claim, DeliveryStatus, Store};
+use crate::templates::{self, Rendered};
+
+/// Messages of one batch handled at once (the batch size of the event source).
+pub const CONCURRENCY: usize = 10;
+/// Longer than the consumer's whole run (its 10 s timeout): a claim this old was left by
+/// an invocation that died between claiming and recording the outcome.
+pub const CLAIM_LEASE: Duration = Duration::from_secs(30);
+/// Longest user id accepted from a message (ours are 26-character ULIDs).
+const MAX_USER_ID_LEN: usize = 64;
+
+/// What the consumer needs, built once per cold start.
+pub struct Consumer {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// `None`: the external channel is not configured, only the inbox is used.
+    pub kakao: Option<KakaoChannel>,
+}
+
+impl Consumer {
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let config = shared::dynamo::sdk_config().await;
+        let kakao = KakaoChannel::from_env()?;
+        if kakao.is_none() {
+            tracing::info!("KAKAO_API_BASE_URL is empty: the external channel is off");
+        }
+        Ok(Self {
+            store: Store::new(
+                shared::dynamo::client(&config),
+                shared::config::required("NOTIFICATIONS_TABLE")?,
+            ),
+            clock: Arc::new(SystemClock),
+            kakao,
+        })
+    }
+}
+
+/// Why one message failed; it is retried through the queue.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// Not an event we can ever handle: after the retries it waits in the DLQ for a person.
+    #[error("malformed event: {0}")]
+    Malformed(String),
+    #[error("storage: {0}")]
+    Storage(String),
+    #[error("the provider is unavailable: {0}")]
+    ProviderUnavailable(String),
+    #[error("another invocation is sending this event now")]
+    SendInProgress,
+}
+
+impl From<ApiError> for NotifyError {
+    fn from(e: ApiError) -> Self {
+        NotifyError::Storage(e.internal.clone().unwrap_or_else(|| e.to_string()))
+    }
+}
+
+/// The Lambda handler: every message of the batch, failures reported one by one.
+pub async fn handle_batch(consumer: Arc<Consumer>, event: SqsEvent) -> SqsBatchResponse {
+    shared::sqs_batch::process(event, CONCURRENCY, move |message: SqsMessage| {
+        let consumer = consumer.clone();
+        async move { consumer.notify(&message).await }
+    })
+    .await
+}
+
+impl Consumer {
+    pub async fn notify(&self, message: &SqsMessage) -> Result<(), NotifyError> {
+        let envelope = shared::sqs_batch::envelope(message).map_err(NotifyError::Malformed)?;
+        check(&envelope)?;
+        let preferences = self
+            .store
+            .preferences(&envelope.user_id)
+            .await?
+            .unwrap_or_default();
+        let rendered = templates::render(envelope.event_type, preferences.locale, &envelope.data);
+        let notification = Notification {
+            id: envelope.id.clone(),
+            kind: envelope.event_type.as_str().to_owned(),
+            title: rendered.title.clone(),
+            body: rendered.body.clone(),
+            created_at: self.created_at(&envelope),
+            read_at: None,
+        };
+        let added = self
+            .store
+            .add_to_inbox(&envelope.user_id, &notification)
+            .await?;
+        tracing::info!(
+            eventId = %envelope.id,
+            userId = %envelope.user_id,
+            eventType = envelope.event_type.as_str(),
+            duplicate = added == Added::AlreadyThere,
+            "notification in the inbox"
+        );
+        if let (Some(channel), Some(phone)) = (&self.kakao, preferences.kakao_phone()) {
+            self.deliver(channel, &envelope, &rendered, phone).await?;
+        }
+        Ok(())
+    }
+
+    /// The event's time, which orders the inbox; the arrival time if the producer's is unreadable.
+    fn created_at(&self, envelope: &Envelope) -> String {
+        OffsetDateTime::parse(&envelope.occurred_at, &Rfc3339)
+            .map(rfc3339)
+            .unwrap_or_else(|_| rfc3339(self.clock.now()))
+    }
+
+    async fn deliver(
+        &self,
+        channel: &KakaoChannel,
+        envelope: &Envelope,
+        rendered: &Rendered,
+        phone: &Phone,
+    ) -> Result<(), NotifyError> {
+        let token = shared::new_id();
+        let now = self.clock.now();
+        let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        let lease_ms = i64::try_from(CLAIM_LEASE.as_millis()).unwrap_or(i64::MAX);
+        match self
+            .store
+            .claim_delivery(
+                &envelope.id,
+                &envelope.user_id,
+                &token,
+                now_ms,
+                now_ms.saturating_sub(lease_ms),
+            )
+            .await?
+        {
+            Claim::Claimed => {}
+            Claim::Settled(status) => {
+                tracing::info!(eventId = %envelope.id, status = status.as_str(), "external send already settled; not sending again");
+                return Ok(());
+            }
+            Claim::Busy => return Err(NotifyError::SendInProgress),
+        }
+
+        let outcome = channel
+            .send(&KakaoMessage {
+                message_id: &envelope.id,
+                template_code: envelope.event_type.as_str(),
+                recipient_no: phone.as_str(),
+                title: &rendered.title,
+                content: &rendered.body,
+            })
+            .await;
+        let (status, detail, metric) = match &outcome {
+            SendOutcome::Accepted { status } => (
+                DeliveryStatus::Sent,
+                format!("accepted ({status})"),
+                "KakaoSent",
+            ),
+            SendOutcome::Rejected { status } => (
+                DeliveryStatus::Failed,
+                format!("refused ({status})"),
+                "KakaoRejected",
+            ),
+            SendOutcome::Unavailable { reason } => {
+                (DeliveryStatus::Retrying, reason.clone(), "KakaoUnavailable")
+            }
+        };
+        emit(
+            &[Metric {
+                name: metric,
+                unit: "Count",
+                value: 1.0,
+            }],
+            &[],
+        );
+        let settled_at = rfc3339(self.clock.now());
+        let ours = self
+            .store
+            .settle_delivery(&envelope.id, &token, status, &detail, &settled_at)
+            .await?;
+        if !ours {
+            tracing::warn!(eventId = %envelope.id, "the delivery claim was taken over before the outcome was recorded");
+        }
+        match outcome {
+            SendOutcome::Accepted { .. } => {
+                tracing::info!(eventId = %envelope.id, detail, "sent through the external channel");
+                Ok(())
+            }
+            SendOutcome::Rejected { .. } => {
+                tracing::warn!(eventId = %envelope.id, detail, "the provider refused the message; not retried");
+                Ok(())
+            }
+            SendOutcome::Unavailable { reason } => Err(NotifyError::ProviderUnavailable(reason)),
+        }
+    }
+}
+
+/// The envelope fields the inbox depends on: the id names the inbox item and travels as
+/// the provider's idempotency key, so it must be one of our ids.
+fn check(envelope: &Envelope) -> Result<(), NotifyError> {
+    if !shared::is_id(&envelope.id) {
+        return Err(NotifyError::Malformed("`id` is not an event id".into()));
+    }
+    let user = envelope.user_id.as_str();
+    if user.is_empty()
+        || user.len() > MAX_USER_ID_LEN
+        || !user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(NotifyError::Malformed("`userId` is not a user id".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use shared::events::EventType;
+
+    fn envelope(id: &str, user: &str) -> Envelope {
+        Envelope {
+            id: id.to_owned(),
+            event_type: EventType::Welcome,
+            occurred_at: "2026-11-24T12:00:00Z".to_owned(),
+            user_id: user.to_owned(),
+            data: json!({}),
+        }
+    }
+
+    #[test]
+    fn only_our_ids_are_accepted() {
+        let id = shared::new_id();
+        assert!(check(&envelope(&id, "01JDUSER000000000000000000")).is_ok());
+        assert!(check(&envelope("dup-1", "u1")).is_err());
+        assert!(check(&envelope(&id, "")).is_err());
+        assert!(check(&envelope(&id, "USER#x")).is_err());
+        assert!(check(&envelope(&id, &"u".repeat(65))).is_err());
+    }
+}

@@ -1,0 +1,20 @@
+use shared::ApiError;
+
+/// Everything a notifications endpoint can refuse, and how each reaches the client.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Absent, or another user's: the answer is the same, so ids of others reveal nothing.
+    #[error("no such notification")]
+    NotificationNotFound,
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::NotificationNotFound => ApiError::not_found("There is no such notification."),
+            Error::Api(api) => api,
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The external channel: a KakaoTalk notification-talk (알림톡) style provider over HTTPS.
+//!
+//! The provider API this adapter speaks (the shape of the Korean notification-talk APIs):
+//!
+//! ```text
+//! POST {KAKAO_API_BASE_URL}/v1/alimtalk/messages
+//! Authorization: KakaoAK {KAKAO_API_KEY}
+//! Idempotency-Key: {event id}
+//! Content-Type: application/json
+//!
+//! {"messageId": "...", "templateCode": "welcome", "recipientNo": "01012345678",
+//!  "title": "...", "content": "..."}
+//! ```
+//!
+//! 2xx: accepted. 4xx: refused for good (an unknown number, an unapproved template), except
+//! 408 and 429, which say "not now". 5xx, a timeout or a broken connection: not now.
+//! The event id travels as the idempotency key, so the provider can drop a second copy if
+//! we ever send one (a crash after the provider accepted and before we recorded it).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde::Serialize;
+use shared::config::{self, ConfigError};
+
+/// The whole request, connection included. The consumer's Lambda timeout is 10 s and a
+/// batch's messages are sent concurrently, so a hanging provider costs a batch at most this.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const MESSAGES_PATH: &str = "/v1/alimtalk/messages";
+
+/// One message for the provider.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KakaoMessage<'a> {
+    pub message_id: &'a str,
+    pub template_code: &'a str,
+    pub recipient_no: &'a str,
+    pub title: &'a str,
+    pub content: &'a str,
+}
+
+/// What the provider made of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    Accepted {
+        status: u16,
+    },
+    /// Refused for good: retrying would be refused again.
+    Rejected {
+        status: u16,
+    },
+    /// Not now (5xx, 408, 429, timeout, connection): the queue retries the message.
+    Unavailable {
+        reason: String,
+    },
+}
+
+/// How a provider's status code is treated.
+pub fn classify(status: StatusCode) -> SendOutcome {
+    let code = status.as_u16();
+    if status.is_success() {
+        SendOutcome::Accepted { status: code }
+    } else if status.is_client_error()
+        && status != StatusCode::REQUEST_TIMEOUT
+        && status != StatusCode::TOO_MANY_REQUESTS
+    {
+        SendOutcome::Rejected { status: code }
+    } else {
+        SendOutcome::Unavailable {
+            reason: format!("the provider answered {code}"),
+        }
+    }
+}
+
+/// The configured provider, with one HTTP client per cold start (its connection pool and
+/// TLS sessions are reused across invocations).
+#[derive(Clone)]
+pub struct KakaoChannel {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    endpoint: Uri,
+    authorization: String,
+}
+
+impl std::fmt::Debug for KakaoChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("KakaoChannel")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KakaoChannel {
+    /// From `KAKAO_API_BASE_URL` and `KAKAO_API_KEY`; `None` (the channel is off) when the
+    /// base URL is empty.
+    pub fn from_env() -> Result<Option<Self>, ConfigError> {
+        let Some(base_url) = config::optional("KAKAO_API_BASE_URL") else {
+            return Ok(None);
+        };
+        let api_key = config::required("KAKAO_API_KEY")?;
+        Self::new(&base_url, &api_key).map(Some)
+    }
+
+    /// `base_url` must be https; plain http is accepted only on loopback (a local stand-in).
+    pub fn new(base_url: &str, api_key: &str) -> Result<Self, ConfigError> {
+        let invalid = |why: &str| config::invalid("KAKAO_API_BASE_URL", why);
+        let endpoint: Uri = format!("{}{MESSAGES_PATH}", base_url.trim().trim_end_matches('/'))
+            .parse()
+            .map_err(|_| invalid("is not a URL"))?;
+        let host = endpoint.host().unwrap_or_default();
+        let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+        match endpoint.scheme_str() {
+            Some("https") => {}
+            Some("http") if loopback => {}
+            _ => return Err(invalid("must be an https URL")),
+        }
+        if api_key.chars().any(|c| c.is_control()) {
+            return Err(config::invalid("KAKAO_API_KEY", "holds control characters"));
+        }
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        // The provider is named explicitly: were another crate in the binary to enable a
+        // second rustls provider, the implicit default would panic at first use.
+        let https = HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+            .map_err(|e| config::invalid("KAKAO_API_BASE_URL", format!("TLS roots: {e}")))?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(https);
+        Ok(Self {
+            client,
+            endpoint,
+            authorization: format!("KakaoAK {api_key}"),
+        })
+    }
+
+    pub async fn send(&self, message: &KakaoMessage<'_>) -> SendOutcome {
+        match tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(message)).await {
+            Ok(Ok(status)) => classify(status),
+            Ok(Err(reason)) => SendOutcome::Unavailable { reason },
+            Err(_) => SendOutcome::Unavailable {
+                reason: format!("the provider did not answer within {REQUEST_TIMEOUT:?}"),
+            },
+        }
+    }
+
+    async fn exchange(&self, message: &KakaoMessage<'_>) -> Result<StatusCode, String> {
+        let body = serde_json::to_vec(message).map_err(|e| e.to_string())?;
+        let request = Request::post(self.endpoint.clone())
+            .header(http::header::AUTHORIZATION, &self.authorization)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", message.message_id)
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| format!("building the request: {e}"))?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| format!("calling the provider: {e}"))?;
+        let status = response.status();
+        // Read the (small) answer to the end so the connection can go back to the pool.
+        let _ = response.into_body().collect().await;
+        Ok(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_are_classified() {
+        let is = |code: u16| classify(StatusCode::from_u16(code).unwrap_or_default());
+        assert_eq!(is(200), SendOutcome::Accepted { status: 200 });
+        assert_eq!(is(202), SendOutcome::Accepted { status: 202 });
+        assert_eq!(is(400), SendOutcome::Rejected { status: 400 });
+        assert_eq!(is(404), SendOutcome::Rejected { status: 404 });
+        for transient in [408, 429, 500, 502, 503] {
+            assert!(
+                matches!(is(transient), SendOutcome::Unavailable { .. }),
+                "{transient}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_base_url_must_be_https_except_on_loopback() {
+        assert!(KakaoChannel::new("https://kakao.example.com/", "k").is_ok());
+        assert!(KakaoChannel::new("http://127.0.0.1:8080", "k").is_ok());
+        assert!(KakaoChannel::new("http://kakao.example.com", "k").is_err());
+        assert!(KakaoChannel::new("ftp://kakao.example.com", "k").is_err());
+        assert!(KakaoChannel::new("not a url", "k").is_err());
+        assert!(KakaoChannel::new("https://kakao.example.com", "bad\nkey").is_err());
+    }
+}

@@ -1,0 +1,493 @@
+//! The notifications table: every item this domain keeps, and nothing else.
+//!
+//! | pk              | sk        | what                                                       |
+//! |-----------------|-----------|------------------------------------------------------------|
+//! | `USER#<userId>` | `N#<id>`  | an inbox item; `<id>` is the event's id (a ULID, so newest sorts last) |
+//! | `USER#<userId>` | `UNREAD`  | `unread`: how many inbox items have no `readAt`            |
+//! | `USER#<userId>` | `PREFS`   | locale and the external channel the user opted into       |
+//! | `DELIVERY#<id>` | `KAKAO`   | the external send of event `<id>`: sending, sent, failed or retrying |
+//!
+//! Two invariants hold by construction, not by care:
+//! - one inbox item per event id: the item is a conditional put keyed by the id;
+//! - `UNREAD` equals the number of unread items: every write that adds an unread item or
+//!   sets `readAt` changes the counter in the same transaction, and is guarded on the
+//!   item's state (absent; no `readAt`), so a retried or concurrent write cannot count twice.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use shared::ApiError;
+use shared::cursor::CursorCodec;
+use shared::dynamo::{
+    AttributeValue, Item, SK, failed_conditions, get_bool, get_i64, get_opt_str, get_str,
+    is_condition_failed, key, n, s,
+};
+use shared::paging::PageRequest;
+
+use crate::model::{KakaoPreference, Locale, Notification, Phone, Preferences};
+
+/// Items per read-all transaction (DynamoDB allows 100 actions; smaller ones conflict less).
+const READ_ALL_CHUNK: usize = 25;
+/// A delivery record outlives every copy of its message: the queue keeps messages 4 days
+/// and the dead-letter queue 14, so a redriven message still finds it.
+const DELIVERY_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
+
+pub const INBOX_PREFIX: &str = "N#";
+
+fn user_pk(user_id: &str) -> String {
+    format!("USER#{user_id}")
+}
+fn inbox_key(user_id: &str, id: &str) -> Item {
+    key(user_pk(user_id), format!("{INBOX_PREFIX}{id}"))
+}
+fn unread_key(user_id: &str) -> Item {
+    key(user_pk(user_id), "UNREAD")
+}
+fn preferences_key(user_id: &str) -> Item {
+    key(user_pk(user_id), "PREFS")
+}
+fn delivery_key(id: &str) -> Item {
+    key(format!("DELIVERY#{id}"), "KAKAO")
+}
+
+/// What adding an event to an inbox did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    New,
+    /// The event was stored before (a redelivery or a duplicate): nothing changed.
+    AlreadyThere,
+}
+
+/// What marking one item read found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkRead {
+    Marked(Notification),
+    /// Read before; the counter was left alone.
+    AlreadyRead(Notification),
+    NotFound,
+}
+
+/// The state of one external send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Claimed by an invocation that is sending now.
+    Sending,
+    /// The provider accepted it: never send again.
+    Sent,
+    /// The provider refused it (4xx): never send again.
+    Failed,
+    /// The last attempt hit a 5xx or a timeout; the next copy of the message may claim it.
+    Retrying,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Retrying => "retrying",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "sending" => DeliveryStatus::Sending,
+            "sent" => DeliveryStatus::Sent,
+            "failed" => DeliveryStatus::Failed,
+            "retrying" => DeliveryStatus::Retrying,
+            _ => return None,
+        })
+    }
+}
+
+/// The answer to "may I send this event now?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Yes: this invocation holds the claim until it records the outcome.
+    Claimed,
+    /// No: the send is settled (`Sent` or `Failed`).
+    Settled(DeliveryStatus),
+    /// No: another invocation holds a live claim.
+    Busy,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    async fn get(&self, item_key: Item) -> Result<Option<Item>, ApiError> {
+        shared::dynamo::get_item(&self.client, &self.table, item_key).await
+    }
+
+    /// A transaction, retried while it only lost a race on the `UNREAD` counter.
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), SdkError<TransactWriteItemsError>> {
+        shared::transaction::write(&self.client, items).await
+    }
+
+    // ------------------------------------------------------------ preferences
+
+    pub async fn preferences(&self, user_id: &str) -> Result<Option<Preferences>, ApiError> {
+        let Some(item) = self.get(preferences_key(user_id)).await? else {
+            return Ok(None);
+        };
+        let locale = Locale::parse(get_str(&item, "locale")?)
+            .ok_or_else(|| ApiError::internal("stored locale is unknown"))?;
+        let phone = get_opt_str(&item, "phone")
+            .map(|p| Phone::try_from(p.to_owned()))
+            .transpose()
+            .map_err(|_| ApiError::internal("stored phone is not valid"))?;
+        Ok(Some(Preferences {
+            locale,
+            kakao: KakaoPreference {
+                enabled: get_bool(&item, "kakaoEnabled")?,
+                phone,
+            },
+        }))
+    }
+
+    pub async fn put_preferences(
+        &self,
+        user_id: &str,
+        preferences: &Preferences,
+        now: &str,
+    ) -> Result<(), ApiError> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(preferences_key(user_id)))
+            .item("locale", s(preferences.locale.as_str()))
+            .item(
+                "kakaoEnabled",
+                AttributeValue::Bool(preferences.kakao.enabled),
+            )
+            .item("updatedAt", s(now));
+        if let Some(phone) = &preferences.kakao.phone {
+            put = put.item("phone", s(phone.as_str()));
+        }
+        put.send().await?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ inbox
+
+    /// Stores `notification` in the user's inbox, unread, once per id.
+    pub async fn add_to_inbox(
+        &self,
+        user_id: &str,
+        notification: &Notification,
+    ) -> Result<Added, ApiError> {
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(inbox_key(user_id, &notification.id)))
+            .item("id", s(&notification.id))
+            .item("type", s(&notification.kind))
+            .item("title", s(&notification.title))
+            .item("body", s(&notification.body))
+            .item("createdAt", s(&notification.created_at))
+            .condition_expression("attribute_not_exists(pk)");
+        if let Some(read_at) = &notification.read_at {
+            put = put.item("readAt", s(read_at));
+        }
+        let put = put.build().map_err(ApiError::internal)?;
+        let counted = i64::from(notification.read_at.is_none());
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            self.count_unread(user_id, counted)?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(Added::New),
+            Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => {
+                Ok(Added::AlreadyThere)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Adds `delta` to the unread counter (creating it at `delta`).
+    fn count_unread(&self, user_id: &str, delta: i64) -> Result<TransactWriteItem, ApiError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(unread_key(user_id)))
+            .update_expression("ADD unread :delta")
+            .expression_attribute_values(":delta", n(delta))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Sets `readAt` on one inbox item, only if it exists and is unread.
+    fn set_read(&self, user_id: &str, sk: &str, now: &str) -> Result<TransactWriteItem, ApiError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(user_id), sk)))
+            .update_expression("SET readAt = :now")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(readAt)")
+            .expression_attribute_values(":now", s(now))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    pub async fn unread_count(&self, user_id: &str) -> Result<i64, ApiError> {
+        Ok(match self.get(unread_key(user_id)).await? {
+            Some(item) => get_i64(&item, "unread")?.max(0),
+            None => 0,
+        })
+    }
+
+    pub async fn notification(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<Option<Notification>, ApiError> {
+        self.get(inbox_key(user_id, id))
+            .await?
+            .as_ref()
+            .map(notification_from_item)
+            .transpose()
+    }
+
+    /// One page of the inbox, newest first, and the cursor to the next one.
+    pub async fn page(
+        &self,
+        user_id: &str,
+        request: &PageRequest,
+        cursors: &CursorCodec,
+        scope: &str,
+    ) -> Result<(Vec<Notification>, Option<String>), ApiError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(user_pk(user_id)))
+            .expression_attribute_values(":prefix", s(INBOX_PREFIX))
+            .scan_index_forward(false);
+        let page = shared::paging::query_page(query, request, cursors, scope).await?;
+        let items = page
+            .items
+            .iter()
+            .map(notification_from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((items, page.next_cursor))
+    }
+
+    pub async fn mark_read(
+        &self,
+        user_id: &str,
+        id: &str,
+        now: &str,
+    ) -> Result<MarkRead, ApiError> {
+        let Some(mut current) = self.notification(user_id, id).await? else {
+            return Ok(MarkRead::NotFound);
+        };
+        if current.read_at.is_some() {
+            return Ok(MarkRead::AlreadyRead(current));
+        }
+        let items = vec![
+            self.set_read(user_id, &format!("{INBOX_PREFIX}{id}"), now)?,
+            self.count_unread(user_id, -1)?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => {
+                current.read_at = Some(now.to_owned());
+                Ok(MarkRead::Marked(current))
+            }
+            // Marked read by a concurrent request between our read and our write.
+            Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => {
+                match self.notification(user_id, id).await? {
+                    Some(n) => Ok(MarkRead::AlreadyRead(n)),
+                    None => Ok(MarkRead::NotFound),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Marks every unread item read; returns how many this call marked. Items that arrive
+    /// while it runs may stay unread, and are counted as such.
+    pub async fn read_all(&self, user_id: &str, now: &str) -> Result<usize, ApiError> {
+        let mut marked = 0;
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .filter_expression("attribute_not_exists(readAt)")
+                .projection_expression("sk")
+                .expression_attribute_values(":pk", s(user_pk(user_id)))
+                .expression_attribute_values(":prefix", s(INBOX_PREFIX))
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await?;
+            let sks: Vec<String> = out
+                .items()
+                .iter()
+                .map(|item| get_str(item, SK).map(str::to_owned))
+                .collect::<Result<_, _>>()?;
+            for chunk in sks.chunks(READ_ALL_CHUNK) {
+                marked += self.mark_chunk_read(user_id, chunk.to_vec(), now).await?;
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(marked);
+            }
+        }
+    }
+
+    /// One transaction marks `sks` read and takes their number off the counter. An item
+    /// marked read meanwhile fails its guard and cancels the transaction; it is dropped and
+    /// the rest retried, so the counter only ever loses what this call marked.
+    async fn mark_chunk_read(
+        &self,
+        user_id: &str,
+        mut sks: Vec<String>,
+        now: &str,
+    ) -> Result<usize, ApiError> {
+        for _ in 0..=READ_ALL_CHUNK {
+            if sks.is_empty() {
+                return Ok(0);
+            }
+            let mut items = sks
+                .iter()
+                .map(|sk| self.set_read(user_id, sk, now))
+                .collect::<Result<Vec<_>, _>>()?;
+            let count = i64::try_from(sks.len()).map_err(ApiError::internal)?;
+            items.push(self.count_unread(user_id, -count)?);
+            match self.transact(items).await {
+                Ok(()) => return Ok(sks.len()),
+                Err(e) => match failed_conditions(&e) {
+                    Some(failed) if failed.iter().any(|f| *f) => {
+                        let mut position = 0;
+                        sks.retain(|_| {
+                            let keep = !failed.get(position).copied().unwrap_or(false);
+                            position += 1;
+                            keep
+                        });
+                    }
+                    _ => return Err(e.into()),
+                },
+            }
+        }
+        Err(ApiError::internal("read-all kept losing races"))
+    }
+
+    // ------------------------------------------------------------ external deliveries
+
+    /// Claims the external send of event `id` for this invocation (`token`), unless it is
+    /// settled or another invocation's claim is younger than `stale_before_ms`.
+    pub async fn claim_delivery(
+        &self,
+        id: &str,
+        user_id: &str,
+        token: &str,
+        now_ms: i64,
+        stale_before_ms: i64,
+    ) -> Result<Claim, ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(delivery_key(id)))
+            .update_expression(
+                "SET #status = :sending, claimToken = :token, claimedAt = :now, userId = :user, \
+                 expiresAt = :expires ADD attempts :one",
+            )
+            .condition_expression(
+                "attribute_not_exists(pk) OR #status = :retrying \
+                 OR (#status = :sending AND claimedAt < :stale)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", s(DeliveryStatus::Sending.as_str()))
+            .expression_attribute_values(":retrying", s(DeliveryStatus::Retrying.as_str()))
+            .expression_attribute_values(":token", s(token))
+            .expression_attribute_values(":now", n(now_ms))
+            .expression_attribute_values(":stale", n(stale_before_ms))
+            .expression_attribute_values(":user", s(user_id))
+            .expression_attribute_values(":expires", n(now_ms / 1000 + DELIVERY_RETENTION_SECONDS))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Claim::Claimed),
+            Err(e) if is_condition_failed(&e) => match self.delivery_status(id).await? {
+                Some(status @ (DeliveryStatus::Sent | DeliveryStatus::Failed)) => {
+                    Ok(Claim::Settled(status))
+                }
+                _ => Ok(Claim::Busy),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn delivery_status(&self, id: &str) -> Result<Option<DeliveryStatus>, ApiError> {
+        let Some(item) = self.get(delivery_key(id)).await? else {
+            return Ok(None);
+        };
+        DeliveryStatus::parse(get_str(&item, "status")?)
+            .map(Some)
+            .ok_or_else(|| ApiError::internal("stored delivery status is unknown"))
+    }
+
+    /// Records the outcome of the send this invocation claimed, and lets go of the claim.
+    /// `false` if the claim was no longer ours (it went stale and was taken over).
+    pub async fn settle_delivery(
+        &self,
+        id: &str,
+        token: &str,
+        status: DeliveryStatus,
+        detail: &str,
+        now: &str,
+    ) -> Result<bool, ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(delivery_key(id)))
+            .update_expression(
+                "SET #status = :status, detail = :detail, updatedAt = :now REMOVE claimToken",
+            )
+            .condition_expression("claimToken = :token")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", s(status.as_str()))
+            .expression_attribute_values(":detail", s(detail))
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":token", s(token))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn notification_from_item(item: &Item) -> Result<Notification, ApiError> {
+    Ok(Notification {
+        id: get_str(item, "id")?.to_owned(),
+        kind: get_str(item, "type")?.to_owned(),
+        title: get_str(item, "title")?.to_owned(),
+        body: get_str(item, "body")?.to_owned(),
+        created_at: get_str(item, "createdAt")?.to_owned(),
+        read_at: get_opt_str(item, "readAt").map(str::to_owned),
+    })
+}

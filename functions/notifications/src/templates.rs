@@ -1,0 +1,304 @@
+//! What each event says to its user, in Korean and in English: a title and a body per event
+//! type, with `{key|fallback}` placeholders filled from the envelope's `data`.
+//!
+//! The match in [`template`] is exhaustive, so a new event type does not compile until it has
+//! both texts. A value missing from `data` (an older or newer producer) falls back to the
+//! placeholder's default instead of failing the message: a slightly vaguer notification
+//! beats one that never arrives.
+
+use serde_json::Value;
+use shared::events::EventType;
+
+use crate::model::Locale;
+
+/// A rendered notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub title: String,
+    pub body: String,
+}
+
+/// One value from `data` is cut to this many characters: the producer is trusted, but the
+/// inbox item and the provider message must stay small whatever it sends.
+const MAX_VALUE_CHARS: usize = 100;
+
+/// The (title, body) templates of `event` in `locale`.
+pub fn template(event: EventType, locale: Locale) -> (&'static str, &'static str) {
+    use EventType::*;
+    use Locale::*;
+    match (event, locale) {
+        (Welcome, Ko) => (
+            "studyloop에 오신 것을 환영해요",
+            "{name|회원}님, 가입을 환영해요! 첫 검사를 보고 나만의 학습 계획을 받아 보세요.",
+        ),
+        (Welcome, En) => (
+            "Welcome to studyloop",
+            "Hi {name|there}, welcome aboard! Take your first assessment to get your own training plan.",
+        ),
+        (AttemptGraded, Ko) => (
+            "검사 결과가 나왔어요",
+            "{assessmentTitle|검사}에서 {maxScore|-}점 만점에 {score|-}점을 받았어요.",
+        ),
+        (AttemptGraded, En) => (
+            "Your results are in",
+            "You scored {score|-} out of {maxScore|-} on {assessmentTitle|your assessment}.",
+        ),
+        (PlanReady, Ko) => (
+            "학습 계획이 준비됐어요",
+            "약한 영역부터 연습할 수 있도록 학습 계획을 만들었어요. 지금 확인해 보세요.",
+        ),
+        (PlanReady, En) => (
+            "Your training plan is ready",
+            "We built a plan that starts with your weakest skills. Take a look.",
+        ),
+        (PlanCompleted, Ko) => (
+            "학습 계획을 모두 마쳤어요",
+            "축하해요! 계획의 모든 항목을 완료했어요. 검사를 다시 보고 얼마나 성장했는지 확인해 보세요.",
+        ),
+        (PlanCompleted, En) => (
+            "Plan complete",
+            "Congratulations! You finished every item of your plan. Retake an assessment to see how far you have come.",
+        ),
+        (CommentAdded, Ko) => (
+            "새 댓글이 달렸어요",
+            "{commenterName|누군가}님이 '{postTitle|내 글}'에 댓글을 남겼어요.",
+        ),
+        (CommentAdded, En) => (
+            "New comment",
+            "{commenterName|Someone} commented on \"{postTitle|your post}\".",
+        ),
+        (OrderConfirmed, Ko) => (
+            "주문이 확정되었어요",
+            "{productName|주문하신 상품} 주문이 확정되었어요. 결제 금액: {total|-}",
+        ),
+        (OrderConfirmed, En) => (
+            "Order confirmed",
+            "Your order for {productName|your program} is confirmed. Total: {total|-}.",
+        ),
+        (OrderCancelled, Ko) => (
+            "주문이 취소되었어요",
+            "{productName|주문하신 상품} 주문이 취소되었어요. 사유: {reason|-}",
+        ),
+        (OrderCancelled, En) => (
+            "Order cancelled",
+            "Your order for {productName|your program} was cancelled ({reason|-}).",
+        ),
+        (OrderRejected, Ko) => (
+            "주문을 처리하지 못했어요",
+            "{productName|주문하신 상품} 주문을 처리하지 못했어요. 사유: {reason|-}",
+        ),
+        (OrderRejected, En) => (
+            "Order not placed",
+            "We could not place your order for {productName|your program} ({reason|-}).",
+        ),
+    }
+}
+
+/// `event`'s notification in `locale`, filled from `data`.
+pub fn render(event: EventType, locale: Locale, data: &Value) -> Rendered {
+    let (title, body) = template(event, locale);
+    Rendered {
+        title: fill(title, data, locale),
+        body: fill(body, data, locale),
+    }
+}
+
+/// Replaces each `{key|fallback}` once; inserted values are never scanned again, so a
+/// value holding braces stays text.
+fn fill(template: &str, data: &Value, locale: Locale) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let spec = &after[..close];
+        let (key, fallback) = spec.split_once('|').unwrap_or((spec, ""));
+        match value_text(key, &data[key], locale) {
+            Some(text) => out.push_str(&text),
+            None => out.push_str(fallback),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A `data` value as text for a reader: strings cleaned and bounded, numbers as they are,
+/// `{amount, currency}` as money, `reason` codes in words.
+fn value_text(key: &str, value: &Value, locale: Locale) -> Option<String> {
+    let text = match value {
+        Value::String(s) => {
+            if key == "reason"
+                && let Some(words) = reason_words(s, locale)
+            {
+                return Some(words.to_owned());
+            }
+            s.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        }
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) => format!("{}", (f * 100.0).round() / 100.0),
+            _ => return None,
+        },
+        Value::Object(_) => money(value)?,
+        _ => return None,
+    };
+    if text.is_empty() {
+        return None;
+    }
+    Some(text.chars().take(MAX_VALUE_CHARS).collect())
+}
+
+/// `{"amount": 19000, "currency": "KRW"}` (minor units) as `19,000 KRW`; currencies with
+/// cents as `12.50 USD`.
+fn money(value: &Value) -> Option<String> {
+    let amount = value["amount"].as_i64()?;
+    let currency = value["currency"].as_str()?;
+    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    // ISO 4217 currencies without minor units that a Korean service is likely to see.
+    let whole = matches!(currency, "KRW" | "JPY" | "VND");
+    let sign = if amount < 0 { "-" } else { "" };
+    let abs = amount.unsigned_abs();
+    if whole {
+        Some(format!("{sign}{} {currency}", group_thousands(abs)))
+    } else {
+        Some(format!(
+            "{sign}{}.{:02} {currency}",
+            group_thousands(abs / 100),
+            abs % 100
+        ))
+    }
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The order domain's reason codes (see the contract), in words.
+fn reason_words(code: &str, locale: Locale) -> Option<&'static str> {
+    Some(match (code, locale) {
+        ("payment_declined", Locale::Ko) => "결제가 거절되었어요",
+        ("payment_declined", Locale::En) => "the payment was declined",
+        ("out_of_stock", Locale::Ko) => "재고가 부족해요",
+        ("out_of_stock", Locale::En) => "it is out of stock",
+        ("cancelled_by_customer", Locale::Ko) => "고객님의 요청",
+        ("cancelled_by_customer", Locale::En) => "you cancelled it",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ALL: [EventType; 8] = [
+        EventType::Welcome,
+        EventType::AttemptGraded,
+        EventType::PlanReady,
+        EventType::PlanCompleted,
+        EventType::CommentAdded,
+        EventType::OrderConfirmed,
+        EventType::OrderCancelled,
+        EventType::OrderRejected,
+    ];
+
+    #[test]
+    fn every_event_type_renders_in_both_languages_even_without_data() {
+        for event in ALL {
+            let ko = render(event, Locale::Ko, &json!({}));
+            let en = render(event, Locale::En, &json!(null));
+            for r in [&ko, &en] {
+                assert!(!r.title.is_empty() && !r.body.is_empty(), "{event:?}");
+                assert!(
+                    !r.body.contains('{') && !r.body.contains('|'),
+                    "{event:?}: {}",
+                    r.body
+                );
+            }
+            assert_ne!(ko, en, "{event:?}");
+            assert!(
+                ko.title.chars().any(|c| ('가'..='힣').contains(&c)),
+                "{event:?}"
+            );
+            assert!(en.title.is_ascii(), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_from_data() {
+        let r = render(EventType::Welcome, Locale::Ko, &json!({"name": "민지"}));
+        assert!(r.body.starts_with("민지님,"), "{}", r.body);
+        let r = render(
+            EventType::AttemptGraded,
+            Locale::En,
+            &json!({"score": 7, "maxScore": 10, "assessmentTitle": "Algebra"}),
+        );
+        assert_eq!(r.body, "You scored 7 out of 10 on Algebra.");
+        let r = render(
+            EventType::OrderConfirmed,
+            Locale::Ko,
+            &json!({"productName": "프리미엄", "total": {"amount": 1_219_000, "currency": "KRW"}}),
+        );
+        assert!(r.body.ends_with("결제 금액: 1,219,000 KRW"), "{}", r.body);
+        let r = render(
+            EventType::OrderCancelled,
+            Locale::En,
+            &json!({"reason": "payment_declined"}),
+        );
+        assert!(
+            r.body.ends_with("(the payment was declined)."),
+            "{}",
+            r.body
+        );
+    }
+
+    #[test]
+    fn values_are_inserted_as_text_once_and_bounded() {
+        let r = render(
+            EventType::Welcome,
+            Locale::En,
+            &json!({"name": "{name|x}\u{7}".to_owned() + &"a".repeat(500)}),
+        );
+        assert!(r.body.starts_with("Hi {name|x} aaa"), "{}", r.body);
+        assert!(r.body.chars().count() < 200);
+        let r = render(
+            EventType::Welcome,
+            Locale::En,
+            &json!({"name": ["not", "text"]}),
+        );
+        assert!(r.body.starts_with("Hi there,"), "{}", r.body);
+    }
+
+    #[test]
+    fn money_keeps_minor_units() {
+        assert_eq!(
+            money(&json!({"amount": 1250, "currency": "USD"})).as_deref(),
+            Some("12.50 USD")
+        );
+        assert_eq!(
+            money(&json!({"amount": 999, "currency": "KRW"})).as_deref(),
+            Some("999 KRW")
+        );
+        assert_eq!(money(&json!({"amount": 1, "currency": "won"})), None);
+        assert_eq!(group_thousands(1_000_000), "1,000,000");
+    }
+}
