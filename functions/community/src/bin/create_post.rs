@@ -1,0 +1,7 @@
+//! POST /v1/community/posts
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let app = community::App::from_env().await?;
+    shared::http::serve(|req| community::posts::handle_create(&app, req)).await
+}

@@ -1,0 +1,7 @@
+//! PUT /v1/community/posts/{id}/like
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let app = community::App::from_env().await?;
+    shared::http::serve(|req| community::likes::handle_like(&app, req)).await
+}

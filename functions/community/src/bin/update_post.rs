@@ -1,0 +1,7 @@
+//! PATCH /v1/community/posts/{id}
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let app = community::App::from_env().await?;
+    shared::http::serve(|req| community::posts::handle_update(&app, req)).await
+}

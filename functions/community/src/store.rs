@@ -1,0 +1,576 @@
+//! The community table: every item this domain keeps, and nothing else.
+//!
+//! | pk               | sk                   | what                                              |
+//! |------------------|----------------------|---------------------------------------------------|
+//! | `POST#<id>`      | `POST`               | the post, with `likeCount` and `commentCount`     |
+//! | `POST#<id>`      | `COMMENT#<id>`       | a comment (ULID ids: the sort key is time order)  |
+//! | `POST#<id>`      | `LIKE#<userId>`      | one user's like: at most one per user and post    |
+//! | `OUTBOX#<event>` | `<queue>`            | events waiting for the relay (see shared::outbox) |
+//!
+//! A live post also carries `feedPk = FEED` and `feedSk = <id>`, which put it in
+//! `FeedIndex`, newest first. That index projects keys only: a like changes only the post
+//! item, never the index, so the single `FEED` partition is written once per post created
+//! or deleted, not once per like; the page is then read from the table with consistent
+//! reads, so counts in lists are as exact as on the post itself.
+//!
+//! Counters change only inside the transaction that writes the like or comment they count,
+//! guarded by conditions (a like that exists is not added again; one that does not exist is
+//! not removed), so a retried or concurrent request can never make them drift.
+//!
+//! Deleting a post first marks it (`deletedAt`, out of the index) so no like or comment can
+//! be added any more, then deletes its likes and comments, then the post item. A crash
+//! in between leaves a marked post that no endpoint shows and that a repeated DELETE
+//! finishes sweeping.
+
+use aws_sdk_dynamodb::types::{
+    Delete, DeleteRequest, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
+    WriteRequest,
+};
+use shared::ApiError;
+use shared::cursor::CursorCodec;
+use shared::dynamo::{
+    Item, SK, failed_conditions, get_i64, get_opt_str, get_str, is_condition_failed, key, n, s,
+};
+use shared::paging::PageRequest;
+
+use crate::model::{Comment, Page, Post};
+
+pub const FEED_INDEX: &str = "FeedIndex";
+const FEED_PK: &str = "feedPk";
+const FEED_SK: &str = "feedSk";
+const FEED: &str = "FEED";
+
+const POST_SK: &str = "POST";
+const COMMENT_PREFIX: &str = "COMMENT#";
+const LIKE_PREFIX: &str = "LIKE#";
+
+/// The condition every change that counts on a post holds to: the post exists and is not
+/// being deleted.
+const POST_IS_LIVE: &str = "attribute_exists(pk) AND attribute_not_exists(deletedAt)";
+
+/// BatchWriteItem takes at most 25 requests.
+const BATCH_WRITE_MAX: usize = 25;
+const UNPROCESSED_RETRIES: u32 = 8;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+/// A post as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPost {
+    pub post: Post,
+    /// Being deleted: shown nowhere, and its likes and comments are being swept.
+    pub deleted: bool,
+}
+
+impl StoredPost {
+    fn from_item(item: &Item) -> Result<Self, ApiError> {
+        Ok(Self {
+            post: Post {
+                id: get_str(item, "id")?.to_owned(),
+                author_id: get_str(item, "authorId")?.to_owned(),
+                title: get_str(item, "title")?.to_owned(),
+                body: get_str(item, "body")?.to_owned(),
+                like_count: get_i64(item, "likeCount")?,
+                comment_count: get_i64(item, "commentCount")?,
+                created_at: get_str(item, "createdAt")?.to_owned(),
+                updated_at: get_str(item, "updatedAt")?.to_owned(),
+            },
+            deleted: get_opt_str(item, "deletedAt").is_some(),
+        })
+    }
+
+    /// The post if it is live.
+    pub fn live(self) -> Option<Post> {
+        (!self.deleted).then_some(self.post)
+    }
+}
+
+fn comment_from_item(item: &Item) -> Result<Comment, ApiError> {
+    Ok(Comment {
+        id: get_str(item, "id")?.to_owned(),
+        post_id: get_str(item, "postId")?.to_owned(),
+        author_id: get_str(item, "authorId")?.to_owned(),
+        body: get_str(item, "body")?.to_owned(),
+        created_at: get_str(item, "createdAt")?.to_owned(),
+    })
+}
+
+/// What a like or unlike did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toggle {
+    Changed,
+    /// Already so (liked twice, or unliked what was not liked): nothing was written.
+    Unchanged,
+    PostNotFound,
+}
+
+/// What adding a comment did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Commented {
+    Added,
+    PostNotFound,
+}
+
+fn post_pk(id: &str) -> String {
+    format!("POST#{id}")
+}
+
+fn post_key(id: &str) -> Item {
+    key(post_pk(id), POST_SK)
+}
+
+fn like_key(post_id: &str, user_id: &str) -> Item {
+    key(post_pk(post_id), format!("{LIKE_PREFIX}{user_id}"))
+}
+
+/// A post's key in `FeedIndex`: what a feed cursor continues after.
+fn feed_key(id: &str) -> Item {
+    let mut k = post_key(id);
+    k.insert(FEED_PK.to_owned(), s(FEED));
+    k.insert(FEED_SK.to_owned(), s(id));
+    k
+}
+
+fn comment_key(post_id: &str, comment_id: &str) -> Item {
+    key(post_pk(post_id), format!("{COMMENT_PREFIX}{comment_id}"))
+}
+
+impl Store {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Adds `delta` to one of a live post's counters, as a transaction item.
+    fn count(
+        &self,
+        post_id: &str,
+        counter: &str,
+        delta: i64,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(post_key(post_id)))
+            .update_expression("SET #counter = #counter + :delta")
+            .condition_expression(POST_IS_LIVE)
+            .expression_attribute_names("#counter", counter)
+            .expression_attribute_values(":delta", n(delta))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    // ------------------------------------------------------------ posts
+
+    pub async fn create_post(&self, post: &Post) -> Result<(), ApiError> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .condition_expression("attribute_not_exists(pk)");
+        for (k, v) in post_key(&post.id) {
+            put = put.item(k, v);
+        }
+        put.item("id", s(&post.id))
+            .item("authorId", s(&post.author_id))
+            .item("title", s(&post.title))
+            .item("body", s(&post.body))
+            .item("likeCount", n(post.like_count))
+            .item("commentCount", n(post.comment_count))
+            .item("createdAt", s(&post.created_at))
+            .item("updatedAt", s(&post.updated_at))
+            .item(FEED_PK, s(FEED))
+            .item(FEED_SK, s(&post.id))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// The post, live or being deleted; `None` once it is gone.
+    pub async fn post(&self, id: &str) -> Result<Option<StoredPost>, ApiError> {
+        shared::dynamo::get_item(&self.client, &self.table, post_key(id))
+            .await?
+            .as_ref()
+            .map(StoredPost::from_item)
+            .transpose()
+    }
+
+    /// A page of live posts, newest first. The index's cursor holds its own keys as well
+    /// as the table's, so this is not shared::paging's table-only query page.
+    pub async fn feed_page(
+        &self,
+        page: &PageRequest,
+        cursors: &CursorCodec,
+        scope: &str,
+    ) -> Result<Page<Post>, ApiError> {
+        let limit = page.limit;
+        // One key more than asked says whether another page exists.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(FEED_INDEX)
+            .key_condition_expression("#feedPk = :feed")
+            .expression_attribute_names("#feedPk", FEED_PK)
+            .expression_attribute_values(":feed", s(FEED))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(page.start.clone())
+            .send()
+            .await?;
+        let mut ids: Vec<String> = out
+            .items()
+            .iter()
+            .map(|k| get_str(k, FEED_SK).map(str::to_owned))
+            .collect::<Result<_, _>>()?;
+        let next_cursor = if ids.len() > limit {
+            ids.truncate(limit);
+            ids.last().map(|id| cursors.encode(scope, &feed_key(id)))
+        } else {
+            None
+        };
+        let mut found = self.posts(&ids).await?;
+        // BatchGetItem answers in any order; the page keeps the index's order. A post
+        // deleted since the index was read is left out.
+        let items = ids
+            .iter()
+            .filter_map(|id| {
+                let at = found.iter().position(|p| &p.post.id == id)?;
+                found.swap_remove(at).live()
+            })
+            .collect();
+        Ok(Page { items, next_cursor })
+    }
+
+    /// The posts with these ids that exist (consistent reads; at most 100 ids).
+    async fn posts(&self, ids: &[String]) -> Result<Vec<StoredPost>, ApiError> {
+        let mut keys: Vec<Item> = ids.iter().map(|id| post_key(id)).collect();
+        let mut posts = Vec::with_capacity(keys.len());
+        let mut attempt = 0;
+        while !keys.is_empty() {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .map_err(ApiError::internal)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await?;
+            if let Some(items) = out.responses().and_then(|r| r.get(&self.table)) {
+                for item in items {
+                    posts.push(StoredPost::from_item(item)?);
+                }
+            }
+            keys = out
+                .unprocessed_keys()
+                .and_then(|u| u.get(&self.table))
+                .map(|k| k.keys().to_vec())
+                .unwrap_or_default();
+            if !keys.is_empty() {
+                if attempt >= UNPROCESSED_RETRIES {
+                    return Err(ApiError::internal("BatchGetItem kept keys unprocessed"));
+                }
+                shared::transaction::back_off(attempt).await;
+                attempt += 1;
+            }
+        }
+        Ok(posts)
+    }
+
+    /// Changes the title and/or body of a live post by `author_id`; `None` if no such post.
+    pub async fn edit_post(
+        &self,
+        id: &str,
+        author_id: &str,
+        title: Option<&str>,
+        body: Option<&str>,
+        now: &str,
+    ) -> Result<Option<Post>, ApiError> {
+        let mut set = vec!["updatedAt = :now"];
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(post_key(id)))
+            .condition_expression(format!("{POST_IS_LIVE} AND authorId = :author"))
+            .expression_attribute_values(":author", s(author_id))
+            .expression_attribute_values(":now", s(now))
+            .return_values(ReturnValue::AllNew);
+        if let Some(t) = title {
+            set.push("title = :title");
+            update = update.expression_attribute_values(":title", s(t));
+        }
+        if let Some(b) = body {
+            set.push("body = :body");
+            update = update.expression_attribute_values(":body", s(b));
+        }
+        match update
+            .update_expression(format!("SET {}", set.join(", ")))
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .attributes
+                .as_ref()
+                .map(|item| StoredPost::from_item(item).map(|p| p.post))
+                .transpose(),
+            Err(e) if is_condition_failed(&e) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Marks a post deleted and takes it out of the feed; from now on nothing can be added
+    /// to it. `false` if it was already marked or is gone.
+    pub async fn mark_deleted(&self, id: &str, now: &str) -> Result<bool, ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(post_key(id)))
+            .update_expression("SET deletedAt = :now REMOVE #feedPk, #feedSk")
+            .condition_expression(POST_IS_LIVE)
+            .expression_attribute_names("#feedPk", FEED_PK)
+            .expression_attribute_names("#feedSk", FEED_SK)
+            .expression_attribute_values(":now", s(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes a marked post's comments and likes, then the post. Safe to run again, and
+    /// concurrently: deleting what is gone is not an error.
+    pub async fn sweep_deleted(&self, id: &str) -> Result<(), ApiError> {
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(post_pk(id)))
+                .projection_expression("pk, sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            let children: Vec<Item> = out
+                .items()
+                .iter()
+                .filter(|k| get_opt_str(k, SK) != Some(POST_SK))
+                .cloned()
+                .collect();
+            for chunk in children.chunks(BATCH_WRITE_MAX) {
+                self.delete_all(chunk.to_vec()).await?;
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(post_key(id)))
+            // Only a marked post: a live one must never be deleted without its sweep.
+            .condition_expression("attribute_exists(deletedAt)")
+            .send()
+            .await;
+        match result {
+            Err(e) if !is_condition_failed(&e) => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Deletes up to 25 items by key, retrying what DynamoDB leaves unprocessed.
+    async fn delete_all(&self, keys: Vec<Item>) -> Result<(), ApiError> {
+        let mut requests: Vec<WriteRequest> = keys
+            .into_iter()
+            .map(|k| {
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(k))
+                    .build()
+                    .map_err(ApiError::internal)?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<_, ApiError>>()?;
+        let mut attempt = 0;
+        while !requests.is_empty() {
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, requests)
+                .send()
+                .await?;
+            requests = out
+                .unprocessed_items()
+                .and_then(|u| u.get(&self.table))
+                .cloned()
+                .unwrap_or_default();
+            if !requests.is_empty() {
+                if attempt >= UNPROCESSED_RETRIES {
+                    return Err(ApiError::internal("BatchWriteItem kept items unprocessed"));
+                }
+                shared::transaction::back_off(attempt).await;
+                attempt += 1;
+            }
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ comments
+
+    /// Adds `comment` and counts it on its post, with `outbox` items, in one transaction.
+    pub async fn add_comment(
+        &self,
+        comment: &Comment,
+        outbox: Vec<TransactWriteItem>,
+    ) -> Result<Commented, ApiError> {
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .condition_expression("attribute_not_exists(pk)");
+        for (k, v) in comment_key(&comment.post_id, &comment.id) {
+            put = put.item(k, v);
+        }
+        let put = put
+            .item("id", s(&comment.id))
+            .item("postId", s(&comment.post_id))
+            .item("authorId", s(&comment.author_id))
+            .item("body", s(&comment.body))
+            .item("createdAt", s(&comment.created_at))
+            .build()
+            .map_err(ApiError::internal)?;
+        let mut items = vec![
+            self.count(&comment.post_id, "commentCount", 1)?,
+            TransactWriteItem::builder().put(put).build(),
+        ];
+        items.extend(outbox);
+        match shared::transaction::write(&self.client, items).await {
+            Ok(()) => Ok(Commented::Added),
+            Err(e) => match failed_conditions(&e) {
+                Some(failed) if failed.first() == Some(&true) => Ok(Commented::PostNotFound),
+                _ => Err(e.into()),
+            },
+        }
+    }
+
+    /// A page of a post's comments, oldest first (see shared::paging).
+    pub async fn comments_page(
+        &self,
+        post_id: &str,
+        page: &PageRequest,
+        cursors: &CursorCodec,
+        scope: &str,
+    ) -> Result<Page<Comment>, ApiError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :comment)")
+            .expression_attribute_values(":pk", s(post_pk(post_id)))
+            .expression_attribute_values(":comment", s(COMMENT_PREFIX))
+            .consistent_read(true);
+        let page = shared::paging::query_page(query, page, cursors, scope).await?;
+        Ok(Page {
+            items: page
+                .items
+                .iter()
+                .map(comment_from_item)
+                .collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    // ------------------------------------------------------------ likes
+
+    /// `user_id` likes the post: the like and its count in one transaction, the like only
+    /// if absent, so liking twice counts once.
+    pub async fn like(&self, post_id: &str, user_id: &str, now: &str) -> Result<Toggle, ApiError> {
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .condition_expression("attribute_not_exists(pk)");
+        for (k, v) in like_key(post_id, user_id) {
+            put = put.item(k, v);
+        }
+        let put = put
+            .item("userId", s(user_id))
+            .item("createdAt", s(now))
+            .build()
+            .map_err(ApiError::internal)?;
+        let items = vec![
+            self.count(post_id, "likeCount", 1)?,
+            TransactWriteItem::builder().put(put).build(),
+        ];
+        self.toggle(post_id, items).await
+    }
+
+    /// `user_id` takes the like back: removed and uncounted together, only if it exists.
+    pub async fn unlike(&self, post_id: &str, user_id: &str) -> Result<Toggle, ApiError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(like_key(post_id, user_id)))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(ApiError::internal)?;
+        let items = vec![
+            self.count(post_id, "likeCount", -1)?,
+            TransactWriteItem::builder().delete(delete).build(),
+        ];
+        self.toggle(post_id, items).await
+    }
+
+    /// Runs a like or unlike: `[count on the post, the like item]`.
+    async fn toggle(
+        &self,
+        post_id: &str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Toggle, ApiError> {
+        let Err(e) = shared::transaction::write(&self.client, items).await else {
+            return Ok(Toggle::Changed);
+        };
+        match failed_conditions(&e).as_deref() {
+            Some([true, ..]) => Ok(Toggle::PostNotFound),
+            Some([false, true]) => {
+                // Only the like's own condition failed: already so. The post is read again
+                // so that a like on a post being deleted is a 404 like any other.
+                match self.post(post_id).await?.and_then(StoredPost::live) {
+                    Some(_) => Ok(Toggle::Unchanged),
+                    None => Ok(Toggle::PostNotFound),
+                }
+            }
+            _ => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::dynamo::{AttributeValue, PK};
+
+    #[test]
+    fn a_feed_cursor_key_holds_the_table_and_the_index_keys() {
+        let k = feed_key("01J");
+        assert_eq!(k.get(PK), Some(&s("POST#01J")));
+        assert_eq!(k.get(SK), Some(&s("POST")));
+        assert_eq!(k.get(FEED_PK), Some(&s(FEED)));
+        assert_eq!(k.get(FEED_SK), Some(&AttributeValue::S("01J".into())));
+    }
+}
