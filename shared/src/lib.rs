@@ -31,5 +31,26 @@ pub fn new_id() -> String {
 
 /// Whether `s` has the shape of an id we issue, so a bad path id is a 400 before any lookup.
 pub fn is_id(s: &str) -> bool {
-    ulid::Ulid::from_string(s).is_ok() && s.len() == 26
+    // 26 Crockford base-32 characters encode 130 bits; a ULID has 128, so the first
+    // character is at most '7'.
+    s.len() == 26 && s.as_bytes()[0] <= b'7' && ulid::Ulid::from_string(s).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_are_ulids_and_nothing_else() {
+        assert!(super::is_id(&super::new_id()));
+        assert!(super::is_id("01JDEMA0000000000000000001"));
+        for bad in [
+            "",
+            "01JDEMA000000000000000000",
+            "ZZZZZZZZZZZZZZZZZZZZZZZZZZ",
+            "8ZZZZZZZZZZZZZZZZZZZZZZZZZ",
+            "01JDEMA000000000000000000!",
+            "../../etc/passwd",
+        ] {
+            assert!(!super::is_id(bad), "{bad}");
+        }
+    }
 }
