@@ -148,7 +148,7 @@ pub fn no_content() -> HttpResult {
 /// A request body type built field by field, so that every invalid field is reported at
 /// once. Read every field first, then combine:
 ///
-/// ```ignore
+/// ```text
 /// fn from_json(f: &mut Fields) -> Option<Self> {
 ///     let email = f.required("email");
 ///     let name = f.required("name");
