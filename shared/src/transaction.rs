@@ -14,6 +14,19 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 /// Retries after the first attempt; with [`delay`] about 1.5 s at most in all.
 pub const CONFLICT_RETRIES: u32 = 8;
 
+/// Runs a transaction once, as it is.
+pub async fn write_once(
+    client: &aws_sdk_dynamodb::Client,
+    items: Vec<TransactWriteItem>,
+) -> Result<(), SdkError<TransactWriteItemsError>> {
+    client
+        .transact_write_items()
+        .set_transact_items(Some(items))
+        .send()
+        .await?;
+    Ok(())
+}
+
 /// Runs a transaction, retrying it while it only lost a race with another one.
 pub async fn write(
     client: &aws_sdk_dynamodb::Client,
@@ -21,12 +34,7 @@ pub async fn write(
 ) -> Result<(), SdkError<TransactWriteItemsError>> {
     let mut attempt = 0;
     loop {
-        let result = client
-            .transact_write_items()
-            .set_transact_items(Some(items.clone()))
-            .send()
-            .await;
-        match result {
+        match write_once(client, items.clone()).await {
             Ok(_) => return Ok(()),
             Err(e) if attempt < CONFLICT_RETRIES && is_conflict(&e) => {
                 back_off(attempt).await;

@@ -102,12 +102,7 @@ impl Store {
         &self,
         items: Vec<TransactWriteItem>,
     ) -> Result<(), SdkError<TransactWriteItemsError>> {
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await?;
-        Ok(())
+        shared::transaction::write_once(&self.client, items).await
     }
 
     // ------------------------------------------------------------ modules
