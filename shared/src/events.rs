@@ -1,11 +1,19 @@
 //! The event envelope every domain sends and receives: `{id, type, occurredAt, userId,
 //! data}`. `id` is the consumers' deduplication key.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::clock::{Clock, rfc3339};
 
+/// What can stand in an envelope's `type`: the notification events below, or the saga's
+/// commands and replies ([`crate::saga::MessageType`]).
+pub trait MessageKind: Copy + Serialize + DeserializeOwned {
+    fn as_str(self) -> &'static str;
+}
+
+/// The events users are told about (the notifications queue renders every one of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventType {
@@ -17,6 +25,12 @@ pub enum EventType {
     OrderConfirmed,
     OrderCancelled,
     OrderRejected,
+}
+
+impl MessageKind for EventType {
+    fn as_str(self) -> &'static str {
+        EventType::as_str(self)
+    }
 }
 
 impl EventType {
@@ -35,18 +49,18 @@ impl EventType {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Envelope {
+#[serde(rename_all = "camelCase", bound(deserialize = "T: MessageKind"))]
+pub struct Envelope<T: MessageKind = EventType> {
     pub id: String,
     #[serde(rename = "type")]
-    pub event_type: EventType,
+    pub event_type: T,
     pub occurred_at: String,
     pub user_id: String,
     pub data: Value,
 }
 
-impl Envelope {
-    pub fn new(event_type: EventType, user_id: &str, data: Value, clock: &dyn Clock) -> Self {
+impl<T: MessageKind> Envelope<T> {
+    pub fn new(event_type: T, user_id: &str, data: Value, clock: &dyn Clock) -> Self {
         Self {
             id: crate::new_id(),
             event_type,
@@ -62,4 +76,9 @@ impl Envelope {
 pub mod queues {
     pub const NOTIFICATIONS: &str = "notifications";
     pub const LEARNING: &str = "learning";
+    /// Saga commands to the inventory and payments step handlers, and their replies to the
+    /// orders orchestrator.
+    pub const INVENTORY: &str = "inventory";
+    pub const PAYMENTS: &str = "payments";
+    pub const ORDERS: &str = "orders";
 }

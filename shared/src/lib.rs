@@ -1,7 +1,7 @@
 //! What every studyloop function shares, one way to do each thing: HTTP glue and request
 //! parsing ([`http`]), problem+json errors ([`problem`]), access tokens ([`auth`]), list
 //! cursors ([`cursor`]), idempotent creation ([`idempotency`]), events, the outbox and its
-//! relay ([`events`], [`outbox`]), the SQS batch helper ([`sqs_batch`]), DynamoDB helpers
+//! relay ([`events`], [`outbox`]), the order saga's messages ([`saga`]), money ([`money`]), the SQS batch helper ([`sqs_batch`]), DynamoDB helpers
 //! ([`dynamo`]), telemetry ([`telemetry`]), configuration ([`config`]), time ([`clock`]) and
 //! the local cloud's fault-injection points ([`fault`]).
 
@@ -14,9 +14,11 @@ pub mod events;
 pub mod fault;
 pub mod http;
 pub mod idempotency;
+pub mod money;
 pub mod outbox;
 pub mod paging;
 pub mod problem;
+pub mod saga;
 pub mod sqs_batch;
 pub mod telemetry;
 pub mod text;

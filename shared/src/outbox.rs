@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 
 use crate::config::ConfigError;
 use crate::dynamo::{EXPIRES_AT, PK, SK, n, s};
-use crate::events::Envelope;
+use crate::events::{Envelope, MessageKind};
 use crate::problem::ApiError;
 use crate::telemetry::{Metric, emit};
 
@@ -33,9 +33,9 @@ const RETENTION_SECONDS: i64 = 7 * 24 * 3600;
 const ENV_PREFIX: &str = "OUTBOX_QUEUE_";
 
 /// The transaction items that publish `envelope` to each of `queues`.
-pub fn items(
+pub fn items<T: MessageKind>(
     table: &str,
-    envelope: &Envelope,
+    envelope: &Envelope<T>,
     queues: &[&str],
     now: OffsetDateTime,
 ) -> Result<Vec<TransactWriteItem>, ApiError> {

@@ -7,7 +7,7 @@ use std::future::Future;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::StreamExt;
 
-use crate::events::Envelope;
+use crate::events::{Envelope, MessageKind};
 use crate::telemetry::{Metric, emit};
 
 pub async fn process<F, Fut, E>(event: SqsEvent, concurrency: usize, handle: F) -> SqsBatchResponse
@@ -67,8 +67,8 @@ where
     response
 }
 
-/// The event envelope in a message body.
-pub fn envelope(message: &SqsMessage) -> Result<Envelope, String> {
+/// The envelope in a message body (`T`: notification events by default, or saga messages).
+pub fn envelope<T: MessageKind>(message: &SqsMessage) -> Result<Envelope<T>, String> {
     let body = message.body.as_deref().ok_or("the message has no body")?;
     serde_json::from_str(body).map_err(|e| format!("not an event envelope: {e}"))
 }

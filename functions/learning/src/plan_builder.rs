@@ -40,7 +40,7 @@ pub async fn handle_batch(app: &Arc<App>, event: SqsEvent) -> SqsBatchResponse {
 }
 
 async fn build(app: Arc<App>, message: SqsMessage) -> Result<(), String> {
-    let envelope = shared::sqs_batch::envelope(&message)?;
+    let envelope: Envelope = shared::sqs_batch::envelope(&message)?;
     if envelope.event_type != EventType::AttemptGraded {
         tracing::warn!(eventId = %envelope.id, eventType = envelope.event_type.as_str(), "not an event for the plan builder; dropped");
         return Ok(());

@@ -1,0 +1,83 @@
+//! Money: an integer amount in the currency's minor units and an ISO 4217 code,
+//! `{"amount": 19000, "currency": "KRW"}`. Never a float.
+
+use serde::{Deserialize, Serialize};
+
+/// The largest amount accepted anywhere (10^12 minor units): far above any price, far below
+/// where `i64` arithmetic on totals could overflow.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawMoney")]
+pub struct Money {
+    pub amount: i64,
+    pub currency: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMoney {
+    amount: i64,
+    currency: String,
+}
+
+impl TryFrom<RawMoney> for Money {
+    type Error = String;
+
+    fn try_from(raw: RawMoney) -> Result<Self, Self::Error> {
+        Money::new(raw.amount, &raw.currency)
+    }
+}
+
+impl Money {
+    pub fn new(amount: i64, currency: &str) -> Result<Self, String> {
+        if !(0..=MAX_AMOUNT).contains(&amount) {
+            return Err(format!("amount must be between 0 and {MAX_AMOUNT} minor units"));
+        }
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err("currency must be an ISO 4217 code such as KRW".to_owned());
+        }
+        Ok(Self {
+            amount,
+            currency: currency.to_owned(),
+        })
+    }
+
+    /// `quantity` of this price, or `None` past [`MAX_AMOUNT`].
+    pub fn times(&self, quantity: u32) -> Option<Money> {
+        let amount = self.amount.checked_mul(i64::from(quantity))?;
+        Money::new(amount, &self.currency).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_minor_units_and_an_iso_code_only() {
+        let ok: Money = serde_json::from_str(r#"{"amount": 19000, "currency": "KRW"}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ok, Money::new(19000, "KRW").unwrap_or_else(|e| panic!("{e}")));
+        for bad in [
+            r#"{"amount": 1.5, "currency": "KRW"}"#,
+            r#"{"amount": -1, "currency": "KRW"}"#,
+            r#"{"amount": 1, "currency": "krw"}"#,
+            r#"{"amount": 1, "currency": "WON!"}"#,
+            r#"{"amount": 1}"#,
+            r#"{"amount": 1, "currency": "KRW", "extra": 1}"#,
+            r#"{"amount": 10000000000000, "currency": "KRW"}"#,
+        ] {
+            assert!(serde_json::from_str::<Money>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn totals_never_overflow() {
+        let price = Money::new(MAX_AMOUNT, "KRW").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(price.times(1), Some(price.clone()));
+        assert_eq!(price.times(2), None);
+        let small = Money::new(19000, "KRW").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(small.times(3).map(|m| m.amount), Some(57000));
+    }
+}
