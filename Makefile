@@ -36,7 +36,7 @@ build:
 	cargo build --workspace --bins
 
 dev: tools build
-	$(LOCALCLOUD) up --port $(PORT) --state-dir .localcloud --invoke-on-start UsersSeedAdminFunction --invoke-on-start AssessmentsSeedCatalogueFunction --invoke-on-start LearningSeedCatalogueFunction
+	$(LOCALCLOUD) up --port $(PORT) --state-dir .localcloud --invoke-on-start UsersSeedAdminFunction --invoke-on-start AssessmentsSeedCatalogueFunction --invoke-on-start LearningSeedCatalogueFunction --invoke-on-start InventorySeedCatalogueFunction
 
 invoke: tools build
 	$(LOCALCLOUD) invoke $(FN) --event $(or $(EVENT),events/$(FN).json) --state-dir .localcloud

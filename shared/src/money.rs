@@ -2,37 +2,48 @@
 //! `{"amount": 19000, "currency": "KRW"}`. Never a float.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The largest amount accepted anywhere (10^12 minor units): far above any price, far below
 /// where `i64` arithmetic on totals could overflow.
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "RawMoney")]
+#[serde(try_from = "Map<String, Value>")]
 pub struct Money {
     pub amount: i64,
     pub currency: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMoney {
-    amount: i64,
-    currency: String,
-}
-
-impl TryFrom<RawMoney> for Money {
+/// Read through a JSON object so that only `{"amount", "currency"}` is money: a derived
+/// struct would also take a list such as `[19000, "KRW"]`.
+impl TryFrom<Map<String, Value>> for Money {
     type Error = String;
 
-    fn try_from(raw: RawMoney) -> Result<Self, Self::Error> {
-        Money::new(raw.amount, &raw.currency)
+    fn try_from(mut object: Map<String, Value>) -> Result<Self, Self::Error> {
+        let amount = object
+            .remove("amount")
+            .ok_or("amount is required")?
+            .as_i64()
+            .ok_or("amount must be an integer in minor units")?;
+        let currency = match object.remove("currency") {
+            Some(Value::String(c)) => c,
+            Some(_) => return Err("currency must be a string".to_owned()),
+            None => return Err("currency is required".to_owned()),
+        };
+        if let Some(extra) = object.keys().next() {
+            return Err(format!("unknown field `{extra}`"));
+        }
+        Money::new(amount, &currency)
     }
 }
 
 impl Money {
     pub fn new(amount: i64, currency: &str) -> Result<Self, String> {
         if !(0..=MAX_AMOUNT).contains(&amount) {
-            return Err(format!("amount must be between 0 and {MAX_AMOUNT} minor units"));
+            return Err(format!(
+                "amount must be between 0 and {MAX_AMOUNT} minor units"
+            ));
         }
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err("currency must be an ISO 4217 code such as KRW".to_owned());
@@ -58,7 +69,10 @@ mod tests {
     fn parses_minor_units_and_an_iso_code_only() {
         let ok: Money = serde_json::from_str(r#"{"amount": 19000, "currency": "KRW"}"#)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(ok, Money::new(19000, "KRW").unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(
+            ok,
+            Money::new(19000, "KRW").unwrap_or_else(|e| panic!("{e}"))
+        );
         for bad in [
             r#"{"amount": 1.5, "currency": "KRW"}"#,
             r#"{"amount": -1, "currency": "KRW"}"#,
@@ -67,6 +81,8 @@ mod tests {
             r#"{"amount": 1}"#,
             r#"{"amount": 1, "currency": "KRW", "extra": 1}"#,
             r#"{"amount": 10000000000000, "currency": "KRW"}"#,
+            r#"[19000, "KRW"]"#,
+            r#"{"amount": "19000", "currency": "KRW"}"#,
         ] {
             assert!(serde_json::from_str::<Money>(bad).is_err(), "{bad}");
         }

@@ -1,0 +1,87 @@
+//! `POST /v1/products` (admins), `GET /v1/products` and `GET /v1/products/{id}` (any
+//! signed-in user).
+
+use http::StatusCode;
+use http::header::{HeaderValue, LOCATION};
+use lambda_http::Request;
+use shared::clock::rfc3339;
+use shared::http::{Fields, FromJson, HttpResult, json, json_body, path_id};
+use shared::money::Money;
+use shared::paging::PageRequest;
+
+use crate::model::{Product, ProductName, Stock};
+use crate::{App, Error};
+
+/// Catalogue cursors all come from one list.
+const CATALOG_SCOPE: &str = "inventory:products";
+
+/// `{name, price: {amount, currency}, stock}`.
+pub struct NewProduct {
+    pub name: ProductName,
+    pub price: Money,
+    pub stock: Stock,
+}
+
+impl FromJson for NewProduct {
+    fn from_json(f: &mut Fields) -> Option<Self> {
+        let name = f.required("name");
+        let price = f.required("price");
+        let stock = f.required("stock");
+        Some(Self {
+            name: name?,
+            price: price?,
+            stock: stock?,
+        })
+    }
+}
+
+pub async fn handle_create(app: &App, req: Request) -> HttpResult {
+    let caller = app.verifier.authenticate(&req, app.clock.now())?;
+    caller.require_admin()?;
+    let input: NewProduct = json_body(&req)?;
+    let product = Product {
+        id: shared::new_id(),
+        name: input.name.into(),
+        price: input.price,
+        available: input.stock.into(),
+    };
+    if !app
+        .store
+        .create_product(&product, &rfc3339(app.clock.now()))
+        .await?
+    {
+        // A fresh ULID never collides; if it did, the client may simply retry.
+        return Err(shared::ApiError::internal(
+            "a new product id was already taken",
+        ));
+    }
+    tracing::info!(productId = %product.id, admin = %caller.user_id, "product created");
+    let mut response = json(StatusCode::CREATED, &product)?;
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/products/{}", product.id)) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+pub async fn handle_list(app: &App, req: Request) -> HttpResult {
+    app.verifier.authenticate(&req, app.clock.now())?;
+    let cursors = app.cursors()?;
+    let page = PageRequest::from_request(&req, cursors, CATALOG_SCOPE)?;
+    json(
+        StatusCode::OK,
+        &app.store
+            .products_page(&page, cursors, CATALOG_SCOPE)
+            .await?,
+    )
+}
+
+pub async fn handle_get(app: &App, req: Request) -> HttpResult {
+    app.verifier.authenticate(&req, app.clock.now())?;
+    let id = path_id(&req, "id")?;
+    let product = app
+        .store
+        .product(&id)
+        .await?
+        .ok_or(Error::ProductNotFound)?;
+    json(StatusCode::OK, &product)
+}

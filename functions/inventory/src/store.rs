@@ -1,0 +1,397 @@
+//! The inventory table: every item this domain keeps, and nothing else.
+//!
+//! | pk               | sk              | what                                                     |
+//! |------------------|-----------------|----------------------------------------------------------|
+//! | `CATALOG`        | `PRODUCT#<id>`  | a product: name, price, `available` units                |
+//! | `ORDER#<id>`     | `RESERVATION`   | what the stock step did for one order (at most one each) |
+//! | `OUTBOX#<event>` | `<queue>`       | replies waiting for the relay (see shared::outbox)       |
+//!
+//! Products share one partition so the catalogue is one consistent, paged query with no
+//! index to keep in step. Their writes are the stock changes; DynamoDB spreads a busy item
+//! collection over partitions by sort key (the table has no local index, which would stop
+//! that), so the ceiling is one item's write rate, as it would be for any layout.
+//!
+//! `available` only changes inside a transaction that also writes the order's reservation
+//! record and the reply to the orchestrator, each guarded by a condition: a reservation
+//! takes units only while `available >= quantity` and only if the order has no record yet;
+//! a release gives them back only while the record says `reserved`. So no interleaving of
+//! repeated, concurrent or reordered commands can oversell or give back twice.
+
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use shared::ApiError;
+use shared::cursor::CursorCodec;
+use shared::dynamo::{
+    Item, get_i64, get_opt_str, get_str, is_cancelled, is_condition_failed, n, s,
+};
+use shared::money::Money;
+use shared::paging::PageRequest;
+
+use crate::model::{Page, Product, ReservationState};
+
+const CATALOG: &str = "CATALOG";
+const PRODUCT_PREFIX: &str = "PRODUCT#";
+const RESERVATION_SK: &str = "RESERVATION";
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+/// An order's reservation record as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    pub order_id: String,
+    pub state: ReservationState,
+    /// Absent on a tombstone (released before anything was reserved).
+    pub product_id: Option<String>,
+    /// Units taken (0 for a rejection or a tombstone).
+    pub quantity: i64,
+}
+
+/// The order whose reservation a write records, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct ForOrder<'a> {
+    pub order_id: &'a str,
+    /// The customer, as in the command's envelope.
+    pub user_id: &'a str,
+    pub now: &'a str,
+}
+
+/// What a guarded write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// A condition no longer held (or another transaction got there first): what was
+    /// decided on has changed; read again and decide again.
+    Stale,
+}
+
+fn product_key(id: &str) -> Item {
+    shared::dynamo::key(CATALOG, format!("{PRODUCT_PREFIX}{id}"))
+}
+
+fn reservation_key(order_id: &str) -> Item {
+    shared::dynamo::key(format!("ORDER#{order_id}"), RESERVATION_SK)
+}
+
+fn product_from_item(item: &Item) -> Result<Product, ApiError> {
+    let price = Money::new(
+        get_i64(item, "priceAmount")?,
+        get_str(item, "priceCurrency")?,
+    )
+    .map_err(|e| ApiError::internal(format!("stored price is not valid: {e}")))?;
+    Ok(Product {
+        id: get_str(item, "id")?.to_owned(),
+        name: get_str(item, "name")?.to_owned(),
+        price,
+        available: get_i64(item, "available")?,
+    })
+}
+
+fn reservation_from_item(item: &Item) -> Result<Reservation, ApiError> {
+    let state = get_str(item, "state")?;
+    Ok(Reservation {
+        order_id: get_str(item, "orderId")?.to_owned(),
+        state: ReservationState::parse(state)
+            .ok_or_else(|| ApiError::internal(format!("unknown reservation state {state}")))?,
+        product_id: get_opt_str(item, "productId").map(str::to_owned),
+        quantity: get_i64(item, "quantity")?,
+    })
+}
+
+fn transact_update(update: Update) -> TransactWriteItem {
+    TransactWriteItem::builder().update(update).build()
+}
+
+impl Store {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    // ------------------------------------------------------------ products
+
+    /// Creates `product` unless a product with its id exists; `false` then (nothing changed).
+    pub async fn create_product(&self, product: &Product, now: &str) -> Result<bool, ApiError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(product_key(&product.id)))
+            .item("id", s(&product.id))
+            .item("name", s(&product.name))
+            .item("priceAmount", n(product.price.amount))
+            .item("priceCurrency", s(&product.price.currency))
+            .item("available", n(product.available))
+            .item("createdAt", s(now))
+            .item("updatedAt", s(now))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The product (consistent read).
+    pub async fn product(&self, id: &str) -> Result<Option<Product>, ApiError> {
+        shared::dynamo::get_item(&self.client, &self.table, product_key(id))
+            .await?
+            .as_ref()
+            .map(product_from_item)
+            .transpose()
+    }
+
+    /// A page of the catalogue, in the order products were created (see shared::paging).
+    pub async fn products_page(
+        &self,
+        page: &PageRequest,
+        cursors: &CursorCodec,
+        scope: &str,
+    ) -> Result<Page<Product>, ApiError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :catalog AND begins_with(sk, :product)")
+            .expression_attribute_values(":catalog", s(CATALOG))
+            .expression_attribute_values(":product", s(PRODUCT_PREFIX))
+            .consistent_read(true);
+        let page = shared::paging::query_page(query, page, cursors, scope).await?;
+        Ok(Page {
+            items: page
+                .items
+                .iter()
+                .map(product_from_item)
+                .collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    // ------------------------------------------------------------ reservations
+
+    /// The order's reservation record (consistent read).
+    pub async fn reservation(&self, order_id: &str) -> Result<Option<Reservation>, ApiError> {
+        shared::dynamo::get_item(&self.client, &self.table, reservation_key(order_id))
+            .await?
+            .as_ref()
+            .map(reservation_from_item)
+            .transpose()
+    }
+
+    /// A new reservation record for the order, as a transaction item that fails if the
+    /// order already has one.
+    fn new_record(
+        &self,
+        order: ForOrder<'_>,
+        state: ReservationState,
+        product_id: Option<&str>,
+        quantity: i64,
+        reason: Option<&str>,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(reservation_key(order.order_id)))
+            .item("orderId", s(order.order_id))
+            .item("userId", s(order.user_id))
+            .item("state", s(state.as_str()))
+            .item("quantity", n(quantity))
+            .item("createdAt", s(order.now))
+            .item("updatedAt", s(order.now))
+            .condition_expression("attribute_not_exists(pk)");
+        if let Some(id) = product_id {
+            put = put.item("productId", s(id));
+        }
+        if let Some(reason) = reason {
+            put = put.item("reason", s(reason));
+        }
+        let put = put.build().map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Moves the order's record from `from` to released, as a transaction item.
+    fn mark_released(
+        &self,
+        order: ForOrder<'_>,
+        from: ReservationState,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(reservation_key(order.order_id)))
+            .update_expression("SET #state = :released, updatedAt = :now")
+            .condition_expression("#state = :from")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":released", s(ReservationState::Released.as_str()))
+            .expression_attribute_values(":from", s(from.as_str()))
+            .expression_attribute_values(":now", s(order.now))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(transact_update(update))
+    }
+
+    /// Adds `delta` units to the product's `available`, as a transaction item; a negative
+    /// delta only while that many are available.
+    fn change_available(
+        &self,
+        product_id: &str,
+        delta: i64,
+        now: &str,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let condition = if delta < 0 {
+            "attribute_exists(pk) AND available >= :needed"
+        } else {
+            "attribute_exists(pk)"
+        };
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(product_key(product_id)))
+            .update_expression("SET available = available + :delta, updatedAt = :now")
+            .condition_expression(condition)
+            .expression_attribute_values(":delta", n(delta))
+            .expression_attribute_values(":now", s(now));
+        if delta < 0 {
+            update = update.expression_attribute_values(":needed", n(-delta));
+        }
+        Ok(transact_update(update.build().map_err(ApiError::internal)?))
+    }
+
+    /// Takes `quantity` units of the product for the order, with `reply`, in one
+    /// transaction: only while they are available and the order has no record yet.
+    pub async fn reserve(
+        &self,
+        order: ForOrder<'_>,
+        product_id: &str,
+        quantity: i64,
+        reply: Vec<TransactWriteItem>,
+    ) -> Result<Written, ApiError> {
+        self.guarded(
+            vec![
+                self.change_available(product_id, -quantity, order.now)?,
+                self.new_record(
+                    order,
+                    ReservationState::Reserved,
+                    Some(product_id),
+                    quantity,
+                    None,
+                )?,
+            ],
+            reply,
+        )
+        .await
+    }
+
+    /// Records that the order's reservation was refused (`reason`), with `reply`: only if
+    /// the order has no record yet.
+    pub async fn reject(
+        &self,
+        order: ForOrder<'_>,
+        product_id: &str,
+        reason: &str,
+        reply: Vec<TransactWriteItem>,
+    ) -> Result<Written, ApiError> {
+        self.guarded(
+            vec![self.new_record(
+                order,
+                ReservationState::Rejected,
+                Some(product_id),
+                0,
+                Some(reason),
+            )?],
+            reply,
+        )
+        .await
+    }
+
+    /// Gives the order's reserved units back, with `reply`: only while its record says
+    /// reserved, so they are given back once.
+    pub async fn give_back(
+        &self,
+        order: ForOrder<'_>,
+        reservation: &Reservation,
+        reply: Vec<TransactWriteItem>,
+    ) -> Result<Written, ApiError> {
+        let product_id = reservation.product_id.as_deref().ok_or_else(|| {
+            ApiError::internal(format!(
+                "reservation of order {} names no product",
+                reservation.order_id
+            ))
+        })?;
+        self.guarded(
+            vec![
+                self.mark_released(order, ReservationState::Reserved)?,
+                self.change_available(product_id, reservation.quantity, order.now)?,
+            ],
+            reply,
+        )
+        .await
+    }
+
+    /// Marks a refused reservation released (nothing to give back), with `reply`.
+    pub async fn close_rejected(
+        &self,
+        order: ForOrder<'_>,
+        reply: Vec<TransactWriteItem>,
+    ) -> Result<Written, ApiError> {
+        self.guarded(
+            vec![self.mark_released(order, ReservationState::Rejected)?],
+            reply,
+        )
+        .await
+    }
+
+    /// Records a released tombstone for an order that has no record, with `reply`; a
+    /// `reserve_stock` arriving after it finds the order handled and takes nothing.
+    pub async fn tombstone(
+        &self,
+        order: ForOrder<'_>,
+        reply: Vec<TransactWriteItem>,
+    ) -> Result<Written, ApiError> {
+        self.guarded(
+            vec![self.new_record(order, ReservationState::Released, None, 0, None)?],
+            reply,
+        )
+        .await
+    }
+
+    /// Runs `changes` and `reply` in one transaction, whose conditions hold what the
+    /// caller read.
+    async fn guarded(
+        &self,
+        mut changes: Vec<TransactWriteItem>,
+        reply: Vec<TransactWriteItem>,
+    ) -> Result<Written, ApiError> {
+        changes.extend(reply);
+        match shared::transaction::write(&self.client, changes).await {
+            Ok(()) => Ok(Written::Done),
+            // A failed condition, or conflicts that outlasted the retries: reading again
+            // tells which.
+            Err(e) if is_cancelled(&e) => Ok(Written::Stale),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::dynamo::{PK, SK};
+
+    #[test]
+    fn products_share_the_catalogue_partition_and_orders_have_their_own() {
+        let p = product_key("01JDEMP0000000000000000001");
+        assert_eq!(p.get(PK), Some(&s(CATALOG)));
+        assert_eq!(p.get(SK), Some(&s("PRODUCT#01JDEMP0000000000000000001")));
+        let r = reservation_key("01JDQ2W0X1Y2Z3A4B5C6D7E8F9");
+        assert_eq!(r.get(PK), Some(&s("ORDER#01JDQ2W0X1Y2Z3A4B5C6D7E8F9")));
+        assert_eq!(r.get(SK), Some(&s(RESERVATION_SK)));
+    }
+}
