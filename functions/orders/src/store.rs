@@ -1,0 +1,310 @@
+//! The orders table: every item this domain keeps, and nothing else.
+//!
+//! | pk                            | sk             | what                                              |
+//! |-------------------------------|----------------|---------------------------------------------------|
+//! | `ORDER#<id>`                  | `ORDER`        | the order (below)                                 |
+//! | `CUSTOMER#<userId>`           | `ORDER#<id>`   | the customer's list entry, written with the order |
+//! | `IDEMPOTENCY#<userId>#<key>`  | `IDEMPOTENCY`  | a placed order's first answer (shared::idempotency) |
+//! | `OUTBOX#<event>`              | `<queue>`      | commands and events waiting for the relay         |
+//!
+//! The order item holds `id, userId, productId, quantity (N), status, step, version (N),
+//! createdAt, updatedAt`, and once known `reason`, `total` (Money as JSON), `productName`,
+//! `paymentId`; `paymentToken` only until the capture command carries it away. Every
+//! change replaces the item on the condition that `step` and `version` are still what the
+//! change was decided on, in the same transaction as its outbox items (see
+//! [`crate::advance`]).
+//!
+//! "My orders" reads the list entries (ULID ids: sort key order is time order), newest
+//! first, with a consistent query, then the orders themselves with consistent reads: an
+//! order is listed the moment it is placed, with its current state. A keys-only index
+//! would be eventually consistent and cost the same writes.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem};
+use shared::ApiError;
+use shared::cursor::CursorCodec;
+use shared::dynamo::{Item, get_i64, get_json, get_opt_str, get_str, key, n, s, to_json};
+use shared::idempotency::Idempotency;
+use shared::paging::PageRequest;
+
+use crate::model::{Order, OrderStatus, Page, Reason, Step};
+
+const ORDER_SK: &str = "ORDER";
+const ENTRY_PREFIX: &str = "ORDER#";
+const UNPROCESSED_RETRIES: u32 = 8;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    idempotency: Idempotency,
+}
+
+fn order_key(id: &str) -> Item {
+    key(format!("ORDER#{id}"), ORDER_SK)
+}
+
+fn customer_pk(user_id: &str) -> String {
+    format!("CUSTOMER#{user_id}")
+}
+
+fn order_item(order: &Order) -> Result<Item, ApiError> {
+    let mut item = order_key(&order.id);
+    let mut set = |name: &str, value| {
+        item.insert(name.to_owned(), value);
+    };
+    set("id", s(&order.id));
+    set("userId", s(&order.user_id));
+    set("productId", s(&order.product_id));
+    set("quantity", n(i64::from(order.quantity)));
+    set("status", s(order.status.as_str()));
+    set("step", s(order.step.as_str()));
+    set("version", n(order.version));
+    set("createdAt", s(&order.created_at));
+    set("updatedAt", s(&order.updated_at));
+    if let Some(reason) = order.reason {
+        set("reason", s(reason.as_str()));
+    }
+    if let Some(total) = &order.total {
+        set("total", to_json(total)?);
+    }
+    if let Some(name) = &order.product_name {
+        set("productName", s(name));
+    }
+    if let Some(id) = &order.payment_id {
+        set("paymentId", s(id));
+    }
+    if let Some(token) = &order.payment_token {
+        set("paymentToken", s(token));
+    }
+    Ok(item)
+}
+
+fn order_from_item(item: &Item) -> Result<Order, ApiError> {
+    Ok(Order {
+        id: get_str(item, "id")?.to_owned(),
+        user_id: get_str(item, "userId")?.to_owned(),
+        product_id: get_str(item, "productId")?.to_owned(),
+        quantity: u32::try_from(get_i64(item, "quantity")?).map_err(ApiError::internal)?,
+        payment_token: get_opt_str(item, "paymentToken").map(str::to_owned),
+        total: item
+            .contains_key("total")
+            .then(|| get_json(item, "total"))
+            .transpose()?,
+        product_name: get_opt_str(item, "productName").map(str::to_owned),
+        payment_id: get_opt_str(item, "paymentId").map(str::to_owned),
+        status: known("status", OrderStatus::parse(get_str(item, "status")?))?,
+        reason: get_opt_str(item, "reason")
+            .map(|r| known("reason", Reason::parse(r)))
+            .transpose()?,
+        step: known("step", Step::parse(get_str(item, "step")?))?,
+        version: get_i64(item, "version")?,
+        created_at: get_str(item, "createdAt")?.to_owned(),
+        updated_at: get_str(item, "updatedAt")?.to_owned(),
+    })
+}
+
+fn known<T>(name: &str, parsed: Option<T>) -> Result<T, ApiError> {
+    parsed.ok_or_else(|| ApiError::internal(format!("stored order has an unknown {name}")))
+}
+
+fn put(table: &str, item: Item, condition: &str) -> Result<Put, ApiError> {
+    Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(condition)
+        .build()
+        .map_err(ApiError::internal)
+}
+
+impl Store {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        let table = table.into();
+        Self {
+            idempotency: Idempotency::new(client.clone(), table.clone()),
+            client,
+            table,
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn idempotency(&self) -> &Idempotency {
+        &self.idempotency
+    }
+
+    pub async fn order(&self, id: &str) -> Result<Option<Order>, ApiError> {
+        shared::dynamo::get_item(&self.client, &self.table, order_key(id))
+            .await?
+            .as_ref()
+            .map(order_from_item)
+            .transpose()
+    }
+
+    /// The transaction items that place `order`: the order and its customer's list entry,
+    /// each only if new.
+    pub fn place(&self, order: &Order) -> Result<Vec<TransactWriteItem>, ApiError> {
+        let mut entry = key(
+            customer_pk(&order.user_id),
+            format!("{ENTRY_PREFIX}{}", order.id),
+        );
+        entry.insert("orderId".to_owned(), s(&order.id));
+        Ok(vec![
+            TransactWriteItem::builder()
+                .put(put(
+                    &self.table,
+                    order_item(order)?,
+                    "attribute_not_exists(pk)",
+                )?)
+                .build(),
+            TransactWriteItem::builder()
+                .put(put(&self.table, entry, "attribute_not_exists(pk)")?)
+                .build(),
+        ])
+    }
+
+    /// The transaction item that replaces `before` with `after`, only if the stored order
+    /// is still at `before`'s step and version.
+    pub fn replace(&self, before: &Order, after: &Order) -> Result<TransactWriteItem, ApiError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(order_item(after)?))
+            .condition_expression("#step = :step AND #version = :version")
+            .expression_attribute_names("#step", "step")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":step", s(before.step.as_str()))
+            .expression_attribute_values(":version", n(before.version))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Runs a transaction (retrying only while it collides with another one).
+    pub async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), SdkError<TransactWriteItemsError>> {
+        shared::transaction::write(&self.client, items).await
+    }
+
+    /// A page of the customer's orders, newest first (see shared::paging).
+    pub async fn customer_page(
+        &self,
+        user_id: &str,
+        page: &PageRequest,
+        cursors: &CursorCodec,
+        scope: &str,
+    ) -> Result<Page<Order>, ApiError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :order)")
+            .expression_attribute_values(":pk", s(customer_pk(user_id)))
+            .expression_attribute_values(":order", s(ENTRY_PREFIX))
+            .scan_index_forward(false)
+            .consistent_read(true);
+        let entries = shared::paging::query_page(query, page, cursors, scope).await?;
+        let ids: Vec<String> = entries
+            .items
+            .iter()
+            .map(|e| get_str(e, "orderId").map(str::to_owned))
+            .collect::<Result<_, _>>()?;
+        let mut found = self.orders(&ids).await?;
+        // BatchGetItem answers in any order; the page keeps the entries' order.
+        let items = ids
+            .iter()
+            .filter_map(|id| {
+                let at = found.iter().position(|o| &o.id == id)?;
+                Some(found.swap_remove(at))
+            })
+            .collect();
+        Ok(Page {
+            items,
+            next_cursor: entries.next_cursor,
+        })
+    }
+
+    /// The orders with these ids (consistent reads; at most 100 ids).
+    async fn orders(&self, ids: &[String]) -> Result<Vec<Order>, ApiError> {
+        let mut keys: Vec<Item> = ids.iter().map(|id| order_key(id)).collect();
+        let mut orders = Vec::with_capacity(keys.len());
+        let mut attempt = 0;
+        while !keys.is_empty() {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .map_err(ApiError::internal)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await?;
+            for item in out
+                .responses()
+                .and_then(|r| r.get(&self.table))
+                .into_iter()
+                .flatten()
+            {
+                orders.push(order_from_item(item)?);
+            }
+            keys = out
+                .unprocessed_keys()
+                .and_then(|u| u.get(&self.table))
+                .map(|k| k.keys().to_vec())
+                .unwrap_or_default();
+            if !keys.is_empty() {
+                if attempt >= UNPROCESSED_RETRIES {
+                    return Err(ApiError::internal("BatchGetItem kept keys unprocessed"));
+                }
+                shared::transaction::back_off(attempt).await;
+                attempt += 1;
+            }
+        }
+        Ok(orders)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::money::Money;
+
+    #[test]
+    fn an_order_survives_its_item_with_and_without_optional_facts() {
+        let mut order = Order {
+            id: "01JDQ2Y8Z9K3M4N5P6R7S8T9VW".into(),
+            user_id: "01JDQ2W0X1Y2Z3A4B5C6D7E8F9".into(),
+            product_id: "01JDEMA0000000000000000001".into(),
+            quantity: 3,
+            payment_token: Some("tok_ok".into()),
+            total: None,
+            product_name: None,
+            payment_id: None,
+            status: OrderStatus::Pending,
+            reason: None,
+            step: Step::ReserveStock,
+            version: 0,
+            created_at: "2026-11-24T12:00:00Z".into(),
+            updated_at: "2026-11-24T12:00:00Z".into(),
+        };
+        let back = order_item(&order).and_then(|i| order_from_item(&i));
+        assert_eq!(back.ok(), Some(order.clone()));
+        order.payment_token = None;
+        order.total = Money::new(57_000, "KRW").ok();
+        order.product_name = Some("프리미엄".into());
+        order.payment_id = Some("pay_1".into());
+        order.status = OrderStatus::Cancelled;
+        order.reason = Some(Reason::CancelledByCustomer);
+        order.step = Step::Done;
+        order.version = 5;
+        let item = order_item(&order).unwrap_or_default();
+        assert!(!item.contains_key("paymentToken"));
+        assert_eq!(order_from_item(&item).ok(), Some(order));
+    }
+}
