@@ -61,6 +61,34 @@ impl Money {
     }
 }
 
+/// Money for a reader: `19,000 KRW`, `12.50 USD`.
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // ISO 4217 currencies without minor units that a Korean service is likely to see.
+        let whole = matches!(self.currency.as_str(), "KRW" | "JPY" | "VND");
+        // Never negative (checked on every way in), so the amount is a u64.
+        let amount = self.amount.unsigned_abs();
+        if whole {
+            write!(f, "{} {}", thousands(amount), self.currency)
+        } else {
+            let (units, cents) = (amount / 100, amount % 100);
+            write!(f, "{}.{cents:02} {}", thousands(units), self.currency)
+        }
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +123,20 @@ mod tests {
         assert_eq!(price.times(2), None);
         let small = Money::new(19000, "KRW").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(small.times(3).map(|m| m.amount), Some(57000));
+    }
+
+    #[test]
+    fn money_reads_in_whole_units_or_with_cents() {
+        let text = |amount, currency| {
+            Money::new(amount, currency)
+                .map(|m| m.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(text(19_000, "KRW"), "19,000 KRW");
+        assert_eq!(text(1_219_000, "KRW"), "1,219,000 KRW");
+        assert_eq!(text(999, "KRW"), "999 KRW");
+        assert_eq!(text(0, "KRW"), "0 KRW");
+        assert_eq!(text(123_450, "USD"), "1,234.50 USD");
+        assert_eq!(text(5, "EUR"), "0.05 EUR");
     }
 }

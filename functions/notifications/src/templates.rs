@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 use shared::events::EventType;
+use shared::money::Money;
 
 use crate::model::Locale;
 
@@ -158,38 +159,11 @@ fn value_text(key: &str, value: &Value, locale: Locale) -> Option<String> {
 }
 
 /// `{"amount": 19000, "currency": "KRW"}` (minor units) as `19,000 KRW`; currencies with
-/// cents as `12.50 USD`.
+/// cents as `12.50 USD` (see [`Money`]'s `Display`).
 fn money(value: &Value) -> Option<String> {
-    let amount = value["amount"].as_i64()?;
-    let currency = value["currency"].as_str()?;
-    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-        return None;
-    }
-    // ISO 4217 currencies without minor units that a Korean service is likely to see.
-    let whole = matches!(currency, "KRW" | "JPY" | "VND");
-    let sign = if amount < 0 { "-" } else { "" };
-    let abs = amount.unsigned_abs();
-    if whole {
-        Some(format!("{sign}{} {currency}", group_thousands(abs)))
-    } else {
-        Some(format!(
-            "{sign}{}.{:02} {currency}",
-            group_thousands(abs / 100),
-            abs % 100
-        ))
-    }
-}
-
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    serde_json::from_value::<Money>(value.clone())
+        .ok()
+        .map(|m| m.to_string())
 }
 
 /// The order domain's reason codes (see the contract), in words.
@@ -199,6 +173,8 @@ fn reason_words(code: &str, locale: Locale) -> Option<&'static str> {
         ("payment_declined", Locale::En) => "the payment was declined",
         ("out_of_stock", Locale::Ko) => "재고가 부족해요",
         ("out_of_stock", Locale::En) => "it is out of stock",
+        ("product_not_found", Locale::Ko) => "판매하지 않는 상품이에요",
+        ("product_not_found", Locale::En) => "the program is not for sale",
         ("cancelled_by_customer", Locale::Ko) => "고객님의 요청",
         ("cancelled_by_customer", Locale::En) => "you cancelled it",
         _ => return None,
@@ -299,6 +275,5 @@ mod tests {
             Some("999 KRW")
         );
         assert_eq!(money(&json!({"amount": 1, "currency": "won"})), None);
-        assert_eq!(group_thousands(1_000_000), "1,000,000");
     }
 }

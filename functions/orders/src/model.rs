@@ -261,44 +261,10 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Money for a reader, as the notifications show it: `19,000 KRW`, `12.50 USD`.
-pub fn money_text(m: &Money) -> String {
-    // ISO 4217 currencies without minor units that a Korean service is likely to see.
-    let whole = matches!(m.currency.as_str(), "KRW" | "JPY" | "VND");
-    // Money is never negative (shared::money), so the amount is a u64.
-    let amount = m.amount.unsigned_abs();
-    if whole {
-        format!("{} {}", thousands(amount), m.currency)
-    } else {
-        format!(
-            "{}.{:02} {}",
-            thousands(amount / 100),
-            amount % 100,
-            m.currency
-        )
-    }
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn money(amount: i64, currency: &str) -> Money {
-        Money::new(amount, currency).unwrap_or_else(|e| panic!("{e}"))
-    }
 
     #[test]
     fn names_round_trip_and_match_serde() {
@@ -361,15 +327,5 @@ mod tests {
     fn product_ids_are_ids() {
         assert!(ProductId::try_from("01JDEMA0000000000000000001".to_owned()).is_ok());
         assert!(ProductId::try_from("../products".to_owned()).is_err());
-    }
-
-    #[test]
-    fn money_reads_like_the_notifications_show_it() {
-        assert_eq!(money_text(&money(19_000, "KRW")), "19,000 KRW");
-        assert_eq!(money_text(&money(1_219_000, "KRW")), "1,219,000 KRW");
-        assert_eq!(money_text(&money(999, "KRW")), "999 KRW");
-        assert_eq!(money_text(&money(0, "KRW")), "0 KRW");
-        assert_eq!(money_text(&money(123_450, "USD")), "1,234.50 USD");
-        assert_eq!(money_text(&money(5, "EUR")), "0.05 EUR");
     }
 }

@@ -23,7 +23,7 @@ use shared::events::{EventType, queues};
 use shared::money::Money;
 use shared::saga::{self as msg, MessageType};
 
-use crate::model::{Order, OrderStatus, Reason, Step, money_text};
+use crate::model::{Order, OrderStatus, Reason, Step};
 
 /// A command to a participant and the replies that answer it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -564,7 +564,7 @@ fn notification(event: EventType, order: &Order, reason: Option<Reason>) -> Noti
         data: json!({
             "orderId": order.id,
             "productName": order.product_name,
-            "total": order.total.as_ref().map(money_text),
+            "total": order.total.as_ref().map(Money::to_string),
             "reason": reason.map(Reason::as_str),
         }),
     }
