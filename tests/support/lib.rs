@@ -256,6 +256,43 @@ impl TestCloud {
     pub fn logs(&self) -> String {
         self.cloud.logs().join("\n")
     }
+
+    /// A DynamoDB client for this cloud's emulator, for tests that inspect what a domain
+    /// stored (or what a sandbox recorded) beyond what its API shows.
+    pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(
+            &localcloud::sdk_config(&self.cloud.dynamodb_endpoint()).await,
+        )
+    }
+
+    /// Every item of the table with this logical id, all pages.
+    pub async fn scan(
+        &self,
+        table: &str,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let name = self
+            .cloud
+            .table_name(table)
+            .unwrap_or_else(|| panic!("no table {table}"));
+        let client = self.dynamodb().await;
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = client
+                .scan()
+                .table_name(&name)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("scan {table}: {e:?}"));
+            items.extend(out.items().iter().cloned());
+            match out.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return items,
+            }
+        }
+    }
 }
 
 pub fn session(body: &Value) -> Session {
