@@ -1,40 +1,48 @@
 //! Money: an integer amount in the currency's minor units and an ISO 4217 code,
 //! `{"amount": 19000, "currency": "KRW"}`. Never a float.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The largest amount accepted anywhere (10^12 minor units): far above any price, far below
 /// where `i64` arithmetic on totals could overflow.
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "Map<String, Value>")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Money {
     pub amount: i64,
     pub currency: String,
 }
 
-/// Read through a JSON object so that only `{"amount", "currency"}` is money: a derived
-/// struct would also take a list such as `[19000, "KRW"]`.
-impl TryFrom<Map<String, Value>> for Money {
-    type Error = String;
+/// Only a JSON object `{"amount", "currency"}` is money (a derived impl would also take the
+/// list `[19000, "KRW"]`). Field by field, so a bad amount is reported at `price.amount`.
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(MoneyVisitor)
+    }
+}
 
-    fn try_from(mut object: Map<String, Value>) -> Result<Self, Self::Error> {
-        let amount = object
-            .remove("amount")
-            .ok_or("amount is required")?
-            .as_i64()
-            .ok_or("amount must be an integer in minor units")?;
-        let currency = match object.remove("currency") {
-            Some(Value::String(c)) => c,
-            Some(_) => return Err("currency must be a string".to_owned()),
-            None => return Err("currency is required".to_owned()),
-        };
-        if let Some(extra) = object.keys().next() {
-            return Err(format!("unknown field `{extra}`"));
+struct MoneyVisitor;
+
+impl<'de> Visitor<'de> for MoneyVisitor {
+    type Value = Money;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(r#"money such as {"amount": 19000, "currency": "KRW"}"#)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Money, A::Error> {
+        let (mut amount, mut currency) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "amount" => amount = Some(map.next_value::<i64>()?),
+                "currency" => currency = Some(map.next_value::<String>()?),
+                other => return Err(de::Error::unknown_field(other, &["amount", "currency"])),
+            }
         }
-        Money::new(amount, &currency)
+        let amount = amount.ok_or_else(|| de::Error::missing_field("amount"))?;
+        let currency = currency.ok_or_else(|| de::Error::missing_field("currency"))?;
+        Money::new(amount, &currency).map_err(de::Error::custom)
     }
 }
 
