@@ -26,8 +26,31 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
+/// A client that has not connected yet: its first request opens the connection. Functions
+/// use [`connect`]; tests and tools that build clients for the emulator may use this.
 pub fn client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
+}
+
+/// The function's DynamoDB client, its connection opened during init (see [`crate::warm`]).
+/// Call it once per cold start, from `App::from_env`.
+///
+/// The warm-up call is DescribeEndpoints: on DynamoDB's public endpoints it is answered
+/// without authorisation ("DynamoDB intentionally skips authorization for the
+/// DescribeEndpoints API", developer guide, Securing DynamoDB connections using VPC
+/// endpoints and IAM policies), so it needs no IAM action, reads no table and costs no
+/// capacity. Behind a VPC endpoint it would need `dynamodb:DescribeEndpoints`; these
+/// functions run outside a VPC. The emulator answers it with UnknownOperationException,
+/// which warms the connection just the same.
+pub async fn connect(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    let client = client(config);
+    warm(&client).await;
+    client
+}
+
+/// Opens `client`'s connection now (what [`connect`] does to the client it builds).
+pub async fn warm(client: &aws_sdk_dynamodb::Client) -> bool {
+    crate::warm::connection("dynamodb", client.describe_endpoints().send()).await
 }
 
 /// A strongly consistent read of one item.

@@ -3,7 +3,8 @@
 //! cursors ([`cursor`]), idempotent creation ([`idempotency`]), events, the outbox and its
 //! relay ([`events`], [`outbox`]), the order saga's messages ([`saga`]), money ([`money`]), the SQS batch helper ([`sqs_batch`]), DynamoDB helpers
 //! ([`dynamo`]), telemetry ([`telemetry`]), configuration ([`config`]), time ([`clock`]) and
-//! the local cloud's fault-injection points ([`fault`]).
+//! the local cloud's fault-injection points ([`fault`]). Clients open their connections during
+//! init ([`warm`], through [`dynamo::connect`] and the outbox relay).
 
 pub mod auth;
 pub mod clock;
@@ -23,6 +24,7 @@ pub mod sqs_batch;
 pub mod telemetry;
 pub mod text;
 pub mod transaction;
+pub mod warm;
 
 pub use problem::{ApiError, FieldError};
 

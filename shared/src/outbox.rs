@@ -99,6 +99,25 @@ impl Relay {
         Self { sqs, routes }
     }
 
+    /// Opens the SQS connection during init (see [`crate::warm`]): one GetQueueAttributes
+    /// (QueueArn) on a target queue, so the relay's role needs `sqs:GetQueueAttributes` on
+    /// its target queues beside `sqs:SendMessage`. Without it the call is denied, which
+    /// warms the connection all the same, but leaves a denied call in the account's logs.
+    pub async fn warm(&self) {
+        let Some(url) = self.routes.values().min() else {
+            return;
+        };
+        crate::warm::connection(
+            "sqs",
+            self.sqs
+                .get_queue_attributes()
+                .queue_url(url)
+                .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .send(),
+        )
+        .await;
+    }
+
     /// Publishes the batch in order. On the first failure it stops and reports that record,
     /// so the mapping retries from it (records after it are retried too: order is kept).
     pub async fn publish(&self, event: StreamEvent) -> DynamoDbEventResponse {
@@ -171,6 +190,7 @@ impl Relay {
 pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
     let config = crate::dynamo::sdk_config().await;
     let relay = Relay::from_env(aws_sdk_sqs::Client::new(&config))?;
+    relay.warm().await;
     let relay = &relay;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<StreamEvent>| async move {

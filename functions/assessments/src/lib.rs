@@ -38,7 +38,7 @@ impl App {
         let config = shared::dynamo::sdk_config().await;
         Ok(Self {
             store: Store::new(
-                shared::dynamo::client(&config),
+                shared::dynamo::connect(&config).await,
                 shared::config::required("ASSESSMENTS_TABLE")?,
             ),
             verifier: TokenVerifier::from_env()?,

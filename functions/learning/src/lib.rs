@@ -40,7 +40,7 @@ impl App {
         let config = shared::dynamo::sdk_config().await;
         Ok(Self {
             store: Store::new(
-                shared::dynamo::client(&config),
+                shared::dynamo::connect(&config).await,
                 shared::config::required("LEARNING_TABLE")?,
             ),
             verifier: TokenVerifier::from_env()?,

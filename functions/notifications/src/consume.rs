@@ -56,7 +56,7 @@ impl Consumer {
         }
         Ok(Self {
             store: Store::new(
-                shared::dynamo::client(&config),
+                shared::dynamo::connect(&config).await,
                 shared::config::required("NOTIFICATIONS_TABLE")?,
             ),
             clock: Arc::new(SystemClock),

@@ -35,7 +35,7 @@ pub struct App {
 impl App {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = shared::dynamo::sdk_config().await;
-        let client = shared::dynamo::client(&config);
+        let client = shared::dynamo::connect(&config).await;
         let table = shared::config::required("PAYMENTS_TABLE")?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let provider = Provider::from_env(client.clone(), &table, clock.clone())?;

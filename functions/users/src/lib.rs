@@ -37,7 +37,7 @@ impl App {
         let config = shared::dynamo::sdk_config().await;
         Ok(Self {
             store: Store::new(
-                shared::dynamo::client(&config),
+                shared::dynamo::connect(&config).await,
                 shared::config::required("USERS_TABLE")?,
             ),
             verifier: TokenVerifier::from_env()?,
