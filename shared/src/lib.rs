@@ -14,6 +14,8 @@ pub mod dynamo;
 pub mod events;
 pub mod fault;
 pub mod http;
+#[cfg(feature = "https")]
+pub mod https;
 pub mod idempotency;
 pub mod money;
 pub mod outbox;

@@ -22,12 +22,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use serde::Serialize;
 use shared::config::{self, ConfigError};
+use shared::https;
 
 /// The whole request, connection included. The consumer's Lambda timeout is 10 s and a
 /// batch's messages are sent concurrently, so a hanging provider costs a batch at most this.
@@ -83,7 +80,7 @@ pub fn classify(status: StatusCode) -> SendOutcome {
 /// TLS sessions are reused across invocations).
 #[derive(Clone)]
 pub struct KakaoChannel {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: https::Client,
     endpoint: Uri,
     authorization: String,
 }
@@ -110,34 +107,11 @@ impl KakaoChannel {
 
     /// `base_url` must be https; plain http is accepted only on loopback (a local stand-in).
     pub fn new(base_url: &str, api_key: &str) -> Result<Self, ConfigError> {
-        let invalid = |why: &str| config::invalid("KAKAO_API_BASE_URL", why);
-        let endpoint: Uri = format!("{}{MESSAGES_PATH}", base_url.trim().trim_end_matches('/'))
-            .parse()
-            .map_err(|_| invalid("is not a URL"))?;
-        let host = endpoint.host().unwrap_or_default();
-        let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
-        match endpoint.scheme_str() {
-            Some("https") => {}
-            Some("http") if loopback => {}
-            _ => return Err(invalid("must be an https URL")),
-        }
+        let endpoint = https::endpoint("KAKAO_API_BASE_URL", base_url, MESSAGES_PATH)?;
         if api_key.chars().any(|c| c.is_control()) {
             return Err(config::invalid("KAKAO_API_KEY", "holds control characters"));
         }
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        // The provider is named explicitly: were another crate in the binary to enable a
-        // second rustls provider, the implicit default would panic at first use.
-        let https = HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|e| config::invalid("KAKAO_API_BASE_URL", format!("TLS roots: {e}")))?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(https);
+        let client = https::client("KAKAO_API_BASE_URL", CONNECT_TIMEOUT)?;
         Ok(Self {
             client,
             endpoint,

@@ -25,12 +25,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use shared::config::{self, ConfigError};
+use shared::https;
 
 use crate::provider::{
     ChargeOutcome, ChargeRequest, PaymentProvider, RefundOutcome, RefundRequest, Unavailable,
@@ -88,7 +85,7 @@ pub fn refusal_code(status: StatusCode, answer: &Value) -> String {
 /// TLS sessions are reused across invocations).
 #[derive(Clone)]
 pub struct HttpProvider {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: https::Client,
     charges: Uri,
     refunds: Uri,
     authorization: String,
@@ -107,19 +104,7 @@ impl std::fmt::Debug for HttpProvider {
 impl HttpProvider {
     /// `base_url` must be https; plain http is accepted only on loopback (a local stand-in).
     pub fn new(base_url: &str, api_key: &str) -> Result<Self, ConfigError> {
-        let invalid = |why: &str| config::invalid("PAYMENT_PROVIDER_BASE_URL", why);
-        let base = base_url.trim().trim_end_matches('/');
-        let endpoint = |path: &str| -> Result<Uri, ConfigError> {
-            let uri: Uri = format!("{base}{path}")
-                .parse()
-                .map_err(|_| invalid("is not a URL"))?;
-            let loopback = matches!(uri.host(), Some("127.0.0.1" | "localhost" | "[::1]"));
-            match uri.scheme_str() {
-                Some("https") => Ok(uri),
-                Some("http") if loopback => Ok(uri),
-                _ => Err(invalid("must be an https URL")),
-            }
-        };
+        let endpoint = |path| https::endpoint("PAYMENT_PROVIDER_BASE_URL", base_url, path);
         let (charges, refunds) = (endpoint(CHARGES_PATH)?, endpoint(REFUNDS_PATH)?);
         if api_key.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(config::invalid(
@@ -127,20 +112,7 @@ impl HttpProvider {
                 "holds whitespace or control characters",
             ));
         }
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        // The provider is named explicitly: were another crate in the binary to enable a
-        // second rustls provider, the implicit default would panic at first use.
-        let https = HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|e| config::invalid("PAYMENT_PROVIDER_BASE_URL", format!("TLS roots: {e}")))?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(https);
+        let client = https::client("PAYMENT_PROVIDER_BASE_URL", CONNECT_TIMEOUT)?;
         Ok(Self {
             client,
             charges,

@@ -1,73 +1,46 @@
 //! Handler tests: the sample events of `events/` (API Gateway HTTP API v2 payloads) through
 //! the real handlers, in process, against the DynamoDB emulator with the template's table.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use community::{App, Store};
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-use shared::auth::{Claims, Jwks, Role, TokenSigner, TokenVerifier};
-use shared::clock::FixedClock;
-use shared::cursor::CursorCodec;
-use shared::http::respond;
-use time::macros::datetime;
+use shared::auth::Role;
+use testkit::{Db, Keys, With, body_json, call, event};
 
 struct Harness {
-    app: App,
-    signer: TokenSigner,
-    client: aws_sdk_dynamodb::Client,
-    table: String,
-    _db: localcloud::DynamoFixture,
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    app: Arc<App>,
+    keys: Keys,
+    db: Db,
 }
 
 async fn harness() -> Harness {
-    let db = localcloud::dynamo_with_tables(&root().join("template.yaml"))
-        .await
-        .unwrap_or_else(|e| panic!("emulator: {e:#}"));
-    let table = db.tables["CommunityTable"].clone();
-    let client = db.client().await;
-    let signer = TokenSigner::from_seed("test-key", &B64.encode([7u8; 32]))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let jwks = serde_json::to_string(&Jwks {
-        keys: vec![signer.public_jwk()],
-    })
-    .unwrap_or_default();
+    let db = Db::start("CommunityTable").await;
+    let clock = testkit::clock();
+    let keys = Keys::new(clock.clone());
     let app = App {
-        store: Store::new(client.clone(), table.clone()),
-        verifier: TokenVerifier::from_jwks(&jwks).unwrap_or_else(|e| panic!("{e}")),
-        cursors: Some(CursorCodec::new(b"a cursor secret of 32 characters!")),
-        clock: Arc::new(FixedClock::at(datetime!(2026-11-24 12:00 UTC))),
+        store: Store::new(db.client.clone(), db.table.clone()),
+        verifier: keys.verifier.clone(),
+        cursors: Some(testkit::cursors()),
+        clock,
     };
     Harness {
-        app,
-        signer,
-        client,
-        table,
-        _db: db,
+        app: Arc::new(app),
+        keys,
+        db,
     }
 }
 
 impl Harness {
-    fn token(&self, user_id: &str, role: Role) -> String {
-        self.signer
-            .sign(&Claims::access(user_id, role, self.app.clock.now()))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-
     /// Every item under a post's partition (the post, its comments, its likes).
     async fn post_items(&self, post_id: &str) -> usize {
         let out = self
+            .db
             .client
             .query()
-            .table_name(&self.table)
+            .table_name(&self.db.table)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", shared::dynamo::s(format!("POST#{post_id}")))
             .send()
@@ -75,71 +48,6 @@ impl Harness {
             .unwrap_or_else(|e| panic!("{e}"));
         out.items().len()
     }
-
-    async fn outbox_bodies(&self) -> Vec<Value> {
-        let out = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("begins_with(pk, :p)")
-            .expression_attribute_values(":p", shared::dynamo::s("OUTBOX#"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.items()
-            .iter()
-            .filter_map(|i| i.get("body").and_then(|b| b.as_s().ok()))
-            .filter_map(|b| serde_json::from_str(b).ok())
-            .collect()
-    }
-}
-
-/// What to change in a sample event.
-#[derive(Default)]
-struct With<'a> {
-    body: Option<Value>,
-    token: Option<&'a str>,
-    post_id: Option<&'a str>,
-    query: Option<Value>,
-}
-
-/// The sample event of `function`, changed as `with` says.
-fn event(function: &str, with: With<'_>) -> Request {
-    let path = root().join("events").join(format!("{function}.json"));
-    let mut raw: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if let Some(b) = with.body {
-        raw["body"] = Value::String(b.to_string());
-    }
-    if let Some(t) = with.token {
-        raw["headers"]["authorization"] = Value::String(format!("Bearer {t}"));
-    }
-    if let Some(id) = with.post_id {
-        raw["pathParameters"]["id"] = Value::String(id.to_owned());
-    }
-    if let Some(q) = with.query {
-        // Cursors are base64url with a dot: nothing to percent-encode.
-        let pairs: Vec<String> = q
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-            .collect();
-        raw["rawQueryString"] = Value::String(pairs.join("&"));
-        raw["queryStringParameters"] = q;
-    }
-    lambda_http::request::from_str(&raw.to_string()).unwrap_or_else(|e| panic!("{function}: {e}"))
-}
-
-fn body_json(r: &Response<Body>) -> Value {
-    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
-}
-
-macro_rules! call {
-    ($h:expr, $handler:path, $req:expr) => {{
-        let app = &$h.app;
-        respond($req, &move |req: Request| $handler(app, req)).await
-    }};
 }
 
 async fn create_post(h: &Harness, token: &str, title: &str) -> Value {
@@ -167,7 +75,7 @@ async fn get_post(h: &Harness, token: &str, id: &str) -> Response<Body> {
             "GetPostFunction",
             With {
                 token: Some(token),
-                post_id: Some(id),
+                id: Some(id),
                 ..With::default()
             }
         )
@@ -177,7 +85,7 @@ async fn get_post(h: &Harness, token: &str, id: &str) -> Response<Body> {
 async fn like(h: &Harness, token: &str, id: &str, on: bool) -> StatusCode {
     let with = With {
         token: Some(token),
-        post_id: Some(id),
+        id: Some(id),
         ..With::default()
     };
     let r = if on {
@@ -199,7 +107,7 @@ async fn like(h: &Harness, token: &str, id: &str, on: bool) -> StatusCode {
 #[tokio::test]
 async fn the_sample_post_is_created_read_and_listed_newest_first() {
     let h = harness().await;
-    let kim = h.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
+    let kim = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
     let r = call!(
         h,
         community::posts::handle_create,
@@ -246,7 +154,7 @@ async fn the_sample_post_is_created_read_and_listed_newest_first() {
 #[tokio::test]
 async fn the_feed_pages_with_signed_cursors() {
     let h = harness().await;
-    let kim = h.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
+    let kim = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
     for i in 0..3 {
         create_post(&h, &kim, &format!("post {i}")).await;
     }
@@ -290,8 +198,8 @@ async fn the_feed_pages_with_signed_cursors() {
 #[tokio::test]
 async fn a_like_counts_once_per_user_and_an_unlike_only_what_was_liked() {
     let h = harness().await;
-    let author = h.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
-    let fan = h.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
+    let author = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
+    let fan = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
     let post = create_post(&h, &author, "likeable").await;
     let id = post["id"].as_str().unwrap_or_default();
     let count = || async { body_json(&get_post(&h, &author, id).await)["likeCount"].clone() };
@@ -319,12 +227,12 @@ async fn a_like_counts_once_per_user_and_an_unlike_only_what_was_liked() {
 #[tokio::test]
 async fn concurrent_likes_and_unlikes_leave_the_count_equal_to_the_likes() {
     let h = harness().await;
-    let author = h.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
+    let author = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
     let post = create_post(&h, &author, "popular").await;
     let id = post["id"].as_str().unwrap_or_default();
     let fans: Vec<String> = (0..20)
         .map(|i| {
-            h.token(
+            h.keys.token(
                 &shared::new_id(),
                 if i % 7 == 0 {
                     Role::Admin
@@ -357,8 +265,8 @@ async fn concurrent_likes_and_unlikes_leave_the_count_equal_to_the_likes() {
 async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_does_not() {
     let h = harness().await;
     let author_id = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
-    let author = h.token(author_id, Role::Student);
-    let reader = h.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
+    let author = h.keys.token(author_id, Role::Student);
+    let reader = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
     let post = create_post(&h, &author, "Listening tips").await;
     let id = post["id"].as_str().unwrap_or_default();
     let comment = |token: &str, body: Option<Value>| {
@@ -367,7 +275,7 @@ async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_do
             With {
                 body,
                 token: Some(token),
-                post_id: Some(id),
+                id: Some(id),
                 ..With::default()
             },
         )
@@ -384,7 +292,7 @@ async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_do
     );
     assert_eq!(own.status(), StatusCode::CREATED);
 
-    let events = h.outbox_bodies().await;
+    let events = h.db.outbox_bodies().await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["type"], "comment_added");
     assert_eq!(events[0]["userId"], author_id);
@@ -407,7 +315,7 @@ async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_do
             "ListCommentsFunction",
             With {
                 token: Some(&reader),
-                post_id: Some(id),
+                id: Some(id),
                 ..With::default()
             }
         )
@@ -431,9 +339,9 @@ async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_do
 #[tokio::test]
 async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
     let h = harness().await;
-    let author = h.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
-    let other = h.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
-    let admin = h.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FB", Role::Admin);
+    let author = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
+    let other = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
+    let admin = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FB", Role::Admin);
     let post = create_post(&h, &author, "original").await;
     let id = post["id"].as_str().unwrap_or_default();
     let edit = |token: &str| {
@@ -441,7 +349,7 @@ async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
             "UpdatePostFunction",
             With {
                 token: Some(token),
-                post_id: Some(id),
+                id: Some(id),
                 ..With::default()
             },
         )
@@ -451,7 +359,7 @@ async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
             "DeletePostFunction",
             With {
                 token: Some(token),
-                post_id: Some(id),
+                id: Some(id),
                 ..With::default()
             },
         )
@@ -477,7 +385,7 @@ async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
             "AddCommentFunction",
             With {
                 token: Some(&other),
-                post_id: Some(id),
+                id: Some(id),
                 ..With::default()
             }
         )

@@ -2,7 +2,6 @@
 //! stock step's SQS batch) through the real handlers, in process, against the DynamoDB
 //! emulator with the template's table.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
@@ -10,86 +9,54 @@ use http::StatusCode;
 use inventory::model::ReservationState;
 use inventory::stock_step::{Outcome, step};
 use inventory::{App, Store};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-use shared::auth::{Claims, Jwks, Role, TokenSigner, TokenVerifier};
-use shared::clock::FixedClock;
-use shared::cursor::CursorCodec;
+use shared::auth::Role;
 use shared::events::Envelope;
 use shared::http::respond;
 use shared::saga::{MessageType, StockRejection};
-use time::macros::datetime;
+use testkit::{Db, Keys, With, body_json, call, event};
 
-/// base64url of 32 bytes of 7: a fixed test signing key.
-const SIGNING_SEED: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc";
 const ADMIN: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8FB";
 const CUSTOMER: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
 
 struct Harness {
     app: Arc<App>,
-    signer: TokenSigner,
-    client: aws_sdk_dynamodb::Client,
-    table: String,
-    _db: localcloud::DynamoFixture,
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    keys: Keys,
+    db: Db,
 }
 
 async fn harness() -> Harness {
-    let db = localcloud::dynamo_with_tables(&root().join("template.yaml"))
-        .await
-        .unwrap_or_else(|e| panic!("emulator: {e:#}"));
-    let table = db.tables["InventoryTable"].clone();
-    let client = db.client().await;
-    let signer = TokenSigner::from_seed("test-key", SIGNING_SEED).unwrap_or_else(|e| panic!("{e}"));
-    let jwks = serde_json::to_string(&Jwks {
-        keys: vec![signer.public_jwk()],
-    })
-    .unwrap_or_default();
+    let db = Db::start("InventoryTable").await;
+    let clock = testkit::clock();
+    let keys = Keys::new(clock.clone());
     let app = App {
-        store: Store::new(client.clone(), table.clone()),
-        verifier: TokenVerifier::from_jwks(&jwks).unwrap_or_else(|e| panic!("{e}")),
-        cursors: Some(CursorCodec::new(b"a cursor secret of 32 characters!")),
-        clock: Arc::new(FixedClock::at(datetime!(2026-11-24 12:00 UTC))),
+        store: Store::new(db.client.clone(), db.table.clone()),
+        verifier: keys.verifier.clone(),
+        cursors: Some(testkit::cursors()),
+        clock,
     };
     Harness {
         app: Arc::new(app),
-        signer,
-        client,
-        table,
-        _db: db,
+        keys,
+        db,
     }
 }
 
 impl Harness {
-    fn token(&self, user_id: &str, role: Role) -> String {
-        self.signer
-            .sign(&Claims::access(user_id, role, self.app.clock.now()))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-
     fn admin(&self) -> String {
-        self.token(ADMIN, Role::Admin)
+        self.keys.token(ADMIN, Role::Admin)
     }
 
     fn student(&self) -> String {
-        self.token(CUSTOMER, Role::Student)
+        self.keys.token(CUSTOMER, Role::Student)
     }
 
     /// The replies queued in the outbox, in no particular order.
     async fn replies(&self) -> Vec<Value> {
-        let out = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("begins_with(pk, :p)")
-            .expression_attribute_values(":p", shared::dynamo::s("OUTBOX#"))
-            .send()
+        self.db
+            .outbox()
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.items()
             .iter()
             .inspect(|i| {
                 assert_eq!(
@@ -99,8 +66,7 @@ impl Harness {
                     Some("orders")
                 );
             })
-            .filter_map(|i| i.get("body").and_then(|b| b.as_s().ok()))
-            .filter_map(|b| serde_json::from_str(b).ok())
+            .filter_map(testkit::outbox_body)
             .collect()
     }
 
@@ -130,59 +96,6 @@ impl Harness {
             .map(|p| p.available)
             .unwrap_or_else(|| panic!("no product {product_id}"))
     }
-}
-
-/// What to change in a sample event.
-#[derive(Default)]
-struct With<'a> {
-    body: Option<Value>,
-    /// A body sent as it is (not valid JSON, say).
-    raw_body: Option<&'a str>,
-    token: Option<&'a str>,
-    id: Option<&'a str>,
-    query: Option<Value>,
-}
-
-/// The sample event of `function`, changed as `with` says.
-fn event(function: &str, with: With<'_>) -> Request {
-    let path = root().join("events").join(format!("{function}.json"));
-    let mut raw: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if let Some(b) = with.body {
-        raw["body"] = Value::String(b.to_string());
-    }
-    if let Some(b) = with.raw_body {
-        raw["body"] = Value::String(b.to_owned());
-    }
-    if let Some(t) = with.token {
-        raw["headers"]["authorization"] = Value::String(format!("Bearer {t}"));
-    }
-    if let Some(id) = with.id {
-        raw["pathParameters"]["id"] = Value::String(id.to_owned());
-    }
-    if let Some(q) = with.query {
-        // Cursors are base64url with a dot: nothing to percent-encode.
-        let pairs: Vec<String> = q
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-            .collect();
-        raw["rawQueryString"] = Value::String(pairs.join("&"));
-        raw["queryStringParameters"] = q;
-    }
-    lambda_http::request::from_str(&raw.to_string()).unwrap_or_else(|e| panic!("{function}: {e}"))
-}
-
-fn body_json(r: &Response<Body>) -> Value {
-    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
-}
-
-macro_rules! call {
-    ($h:expr, $handler:path, $req:expr) => {{
-        let app = &*$h.app;
-        respond($req, &move |req: Request| $handler(app, req)).await
-    }};
 }
 
 async fn create(h: &Harness, token: &str, body: Value) -> Response<Body> {
@@ -805,10 +718,7 @@ async fn the_sample_batch_reserves_and_unreadable_or_foreign_messages_are_acknow
     inventory::seed::seed_catalogue(&h.app)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let path = root().join("events/InventoryStockStepFunction.json");
-    let sample: SqsEvent =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let sample: SqsEvent = testkit::sample_as("InventoryStockStepFunction");
     let sample_body = sample.records[0].body.clone().unwrap_or_default();
     let sample_order = "01JDQ4B0C1D2E3F4G5H6J7K8M9";
 

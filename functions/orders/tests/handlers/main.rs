@@ -3,22 +3,15 @@
 //! emulator with the template's table. The orchestrator is fed the participants' replies
 //! directly; what it sends is read from the outbox.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use orders::{App, Store};
 use serde_json::{Value, json};
-use shared::auth::{Claims, Jwks, Role, TokenSigner, TokenVerifier};
-use shared::clock::FixedClock;
-use shared::cursor::CursorCodec;
-use shared::dynamo::s;
-use shared::http::respond;
-use time::macros::datetime;
+use shared::auth::Role;
+use testkit::{Db, Keys, With, body_json, call, event, sample};
 
 const KIM: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
 const LEE: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8FA";
@@ -28,128 +21,34 @@ const UNKNOWN: &str = "01JDQ2Y8Z9K3M4N5P6R7S8T9VW";
 
 struct Harness {
     app: Arc<App>,
-    signer: TokenSigner,
-    client: aws_sdk_dynamodb::Client,
-    table: String,
-    _db: localcloud::DynamoFixture,
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    keys: Keys,
+    db: Db,
 }
 
 async fn harness() -> Harness {
-    let db = localcloud::dynamo_with_tables(&root().join("template.yaml"))
-        .await
-        .unwrap_or_else(|e| panic!("emulator: {e:#}"));
-    let table = db.tables["OrdersTable"].clone();
-    let client = db.client().await;
-    let signer = TokenSigner::from_seed("test-key", &B64.encode([7u8; 32]))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let jwks = serde_json::to_string(&Jwks {
-        keys: vec![signer.public_jwk()],
-    })
-    .unwrap_or_default();
+    let db = Db::start("OrdersTable").await;
+    let clock = testkit::clock();
+    let keys = Keys::new(clock.clone());
     let app = App {
-        store: Store::new(client.clone(), table.clone()),
-        verifier: TokenVerifier::from_jwks(&jwks).unwrap_or_else(|e| panic!("{e}")),
-        cursors: Some(CursorCodec::new(b"a cursor secret of 32 characters!")),
-        clock: Arc::new(FixedClock::at(datetime!(2026-11-24 12:00 UTC))),
+        store: Store::new(db.client.clone(), db.table.clone()),
+        verifier: keys.verifier.clone(),
+        cursors: Some(testkit::cursors()),
+        clock,
     };
     Harness {
         app: Arc::new(app),
-        signer,
-        client,
-        table,
-        _db: db,
+        keys,
+        db,
     }
-}
-
-/// What to change in a sample event.
-#[derive(Default)]
-struct With<'a> {
-    body: Option<Value>,
-    /// A body sent as it is, not as JSON.
-    raw_body: Option<&'a str>,
-    token: Option<&'a str>,
-    /// `Some(None)` removes the sample's Idempotency-Key.
-    key: Option<Option<&'a str>>,
-    content_type: Option<&'a str>,
-    id: Option<&'a str>,
-    query: Option<Value>,
-}
-
-fn sample(name: &str) -> Value {
-    let path = root().join("events").join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The sample event of `function`, changed as `with` says.
-fn event(function: &str, with: With<'_>) -> Request {
-    let mut raw = sample(function);
-    if let Some(b) = with.body {
-        raw["body"] = Value::String(b.to_string());
-    }
-    if let Some(b) = with.raw_body {
-        raw["body"] = Value::String(b.to_owned());
-    }
-    if let Some(t) = with.token {
-        raw["headers"]["authorization"] = Value::String(format!("Bearer {t}"));
-    }
-    match with.key {
-        Some(Some(k)) => raw["headers"]["idempotency-key"] = Value::String(k.to_owned()),
-        Some(None) => {
-            if let Some(h) = raw["headers"].as_object_mut() {
-                h.remove("idempotency-key");
-            }
-        }
-        None => {}
-    }
-    if let Some(ct) = with.content_type {
-        raw["headers"]["content-type"] = Value::String(ct.to_owned());
-    }
-    if let Some(id) = with.id {
-        raw["pathParameters"]["id"] = Value::String(id.to_owned());
-    }
-    if let Some(q) = with.query {
-        // Cursors are base64url with a dot: nothing to percent-encode.
-        let pairs: Vec<String> = q
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-            .collect();
-        raw["rawQueryString"] = Value::String(pairs.join("&"));
-        raw["queryStringParameters"] = q;
-    }
-    lambda_http::request::from_str(&raw.to_string()).unwrap_or_else(|e| panic!("{function}: {e}"))
-}
-
-fn body_json(r: &Response<Body>) -> Value {
-    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
 }
 
 fn header<'a>(r: &'a Response<Body>, name: &str) -> Option<&'a str> {
     r.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-macro_rules! call {
-    ($h:expr, $handler:path, $req:expr) => {{
-        let app: &App = &$h.app;
-        respond($req, &move |req: Request| $handler(app, req)).await
-    }};
-}
-
 impl Harness {
-    fn token(&self, user_id: &str, role: Role) -> String {
-        self.signer
-            .sign(&Claims::access(user_id, role, self.app.clock.now()))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-
     fn kim(&self) -> String {
-        self.token(KIM, Role::Student)
+        self.keys.token(KIM, Role::Student)
     }
 
     async fn place(&self, token: &str, key: &str, body: Value) -> Response<Body> {
@@ -275,22 +174,13 @@ impl Harness {
 
     /// Every outbox item: (queue, envelope).
     async fn outbox(&self) -> Vec<(String, Value)> {
-        let out = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("begins_with(pk, :p)")
-            .expression_attribute_values(":p", s("OUTBOX#"))
-            .consistent_read(true)
-            .send()
+        self.db
+            .outbox()
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.items()
             .iter()
             .filter_map(|i| {
                 let queue = i.get("queue")?.as_s().ok()?.clone();
-                let body = serde_json::from_str(i.get("body")?.as_s().ok()?).ok()?;
-                Some((queue, body))
+                Some((queue, testkit::outbox_body(i)?))
             })
             .collect()
     }
@@ -306,17 +196,10 @@ impl Harness {
 
     /// How many order items the table holds.
     async fn order_count(&self) -> usize {
-        let out = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("sk = :order")
-            .expression_attribute_values(":order", s("ORDER"))
-            .consistent_read(true)
-            .send()
+        self.db
+            .scan("sk = :order", &[(":order", "ORDER")])
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.items().len()
+            .len()
     }
 }
 
@@ -444,7 +327,7 @@ async fn the_same_key_and_body_replay_the_first_answer_and_place_nothing_more() 
     assert_eq!(h.outbox().await.len(), 1);
 
     // Keys are per customer: Lee's "k-1" is another order.
-    let lee = h.token(LEE, Role::Student);
+    let lee = h.keys.token(LEE, Role::Student);
     let other = h.place(&lee, "k-1", order_body(2, "tok_ok")).await;
     assert_eq!(other.status(), StatusCode::ACCEPTED);
     assert_ne!(body_json(&other)["orderId"], body_json(&first)["orderId"]);
@@ -621,9 +504,9 @@ async fn another_customers_order_is_404_and_an_admin_may_read_any() {
     let h = harness().await;
     let id = h.placed(&h.kim()).await;
     assert_eq!(h.get(&h.kim(), &id).await.status(), StatusCode::OK);
-    let lee = h.token(LEE, Role::Student);
+    let lee = h.keys.token(LEE, Role::Student);
     assert_problem(&h.get(&lee, &id).await, StatusCode::NOT_FOUND, "not_found");
-    let admin = h.token(ADMIN, Role::Admin);
+    let admin = h.keys.token(ADMIN, Role::Admin);
     let r = h.get(&admin, &id).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(body_json(&r)["id"], id);
@@ -647,7 +530,7 @@ async fn my_orders_are_listed_newest_first_with_signed_cursors() {
     for _ in 0..3 {
         ids.push(h.placed(&kim).await);
     }
-    let lee = h.token(LEE, Role::Student);
+    let lee = h.keys.token(LEE, Role::Student);
     h.placed(&lee).await;
 
     let first = h.list(&kim, json!({"limit": "2"})).await;
@@ -1008,13 +891,13 @@ async fn only_a_confirmed_order_of_ones_own_can_be_cancelled() {
     );
 
     let id = confirmed(&h).await;
-    let lee = h.token(LEE, Role::Student);
+    let lee = h.keys.token(LEE, Role::Student);
     assert_problem(
         &h.cancel(&lee, &id).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
-    let admin = h.token(ADMIN, Role::Admin);
+    let admin = h.keys.token(ADMIN, Role::Admin);
     assert_problem(
         &h.cancel(&admin, &id).await,
         StatusCode::FORBIDDEN,

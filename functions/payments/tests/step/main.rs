@@ -5,7 +5,6 @@
 
 mod provider;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,47 +19,38 @@ use payments::step::{self, Faults, Outcome};
 use payments::{App, Provider, Store};
 use provider::Answer;
 use serde_json::{Value, json};
-use shared::clock::{Clock, FixedClock};
-use shared::dynamo::s;
+use shared::clock::Clock;
 use shared::events::Envelope;
 use shared::money::Money;
 use shared::saga::MessageType;
-use time::macros::datetime;
+use testkit::Db;
 
 const CUSTOMER: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
 
 struct Harness {
     app: Arc<App>,
-    client: aws_sdk_dynamodb::Client,
-    table: String,
-    _db: localcloud::DynamoFixture,
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    db: Db,
 }
 
 /// The step with the sandbox provider, or with `provider` when given.
 async fn harness_with(provider: Option<Provider>) -> Harness {
-    let db = localcloud::dynamo_with_tables(&root().join("template.yaml"))
-        .await
-        .unwrap_or_else(|e| panic!("emulator: {e:#}"));
-    let table = db.tables["PaymentsTable"].clone();
-    let client = db.client().await;
-    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at(datetime!(2026-11-24 12:00 UTC)));
+    let db = Db::start("PaymentsTable").await;
+    let clock: Arc<dyn Clock> = testkit::clock();
     let provider = provider.unwrap_or_else(|| {
-        Provider::Sandbox(SandboxProvider::new(client.clone(), &table, clock.clone()))
+        Provider::Sandbox(SandboxProvider::new(
+            db.client.clone(),
+            &db.table,
+            clock.clone(),
+        ))
     });
     let app = App {
-        store: Store::new(client.clone(), table.clone()),
+        store: Store::new(db.client.clone(), db.table.clone()),
         provider,
         clock,
     };
     Harness {
         app: Arc::new(app),
-        client,
-        table,
-        _db: db,
+        db,
     }
 }
 
@@ -74,10 +64,7 @@ fn krw(amount: i64) -> Money {
 
 /// An SQS batch of the sample event, one message per body.
 fn batch(bodies: &[Value]) -> SqsEvent {
-    let path = root().join("events/PaymentsStepFunction.json");
-    let sample: SqsEvent =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let sample: SqsEvent = testkit::sample_as("PaymentsStepFunction");
     let template = sample
         .records
         .first()
@@ -153,35 +140,19 @@ impl Harness {
             .unwrap_or_else(|| panic!("no payment for {order_id}"))
     }
 
-    async fn scan(&self, filter: &str, values: &[(&str, &str)]) -> Vec<shared::dynamo::Item> {
-        let mut scan = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .filter_expression(filter);
-        for (name, value) in values {
-            scan = scan.expression_attribute_values(*name, s(*value));
-        }
-        scan.send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .items
-            .unwrap_or_default()
-    }
-
     /// The sandbox's recorded charges or refunds (`kind`), as tests are told to count them.
     async fn sandbox(&self, kind: &str) -> Vec<shared::dynamo::Item> {
-        self.scan(
-            "sk = :sk AND kind = :kind",
-            &[(":sk", "SANDBOX"), (":kind", kind)],
-        )
-        .await
+        self.db
+            .scan(
+                "sk = :sk AND kind = :kind",
+                &[(":sk", "SANDBOX"), (":kind", kind)],
+            )
+            .await
     }
 
     /// The replies queued for the orchestrator.
     async fn replies(&self) -> Vec<Envelope<MessageType>> {
-        let items = self.scan("begins_with(pk, :p)", &[(":p", "OUTBOX#")]).await;
+        let items = self.db.outbox().await;
         items
             .iter()
             .map(|item| {
@@ -201,9 +172,7 @@ impl Harness {
 #[tokio::test]
 async fn the_sample_capture_is_charged_and_answered() {
     let h = harness().await;
-    let path = root().join("events/PaymentsStepFunction.json");
-    let event: SqsEvent = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let event: SqsEvent = testkit::sample_as("PaymentsStepFunction");
     let sample = step::handle_batch(&h.app, step::no_faults(), event).await;
     assert!(sample.batch_item_failures.is_empty());
     let payment = h.payment("01JDQ4B0C1D2E3F4G5H6J7K8M9").await;
@@ -324,7 +293,7 @@ async fn tok_error_is_captured_after_an_in_process_retry() {
         Some(Outcome::Captured)
     );
     assert_eq!(h.sandbox("charge").await.len(), 1);
-    let transient = h.scan("sk = :sk", &[(":sk", "TRANSIENT")]).await;
+    let transient = h.db.scan("sk = :sk", &[(":sk", "TRANSIENT")]).await;
     assert_eq!(transient.len(), 1);
     assert_eq!(
         transient[0].get("pk").and_then(|v| v.as_s().ok()),
@@ -470,7 +439,7 @@ async fn unreadable_and_foreign_messages_are_acknowledged_and_change_nothing() {
         );
     }
     assert_eq!(h.deliver(&bodies).await, 0);
-    assert!(h.scan("attribute_exists(pk)", &[]).await.is_empty());
+    assert!(h.db.scan("attribute_exists(pk)", &[]).await.is_empty());
 }
 
 // ---------------------------------------------------------------- the HTTP provider

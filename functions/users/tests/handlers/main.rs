@@ -1,91 +1,49 @@
 //! Handler tests: the sample events of `events/` (API Gateway HTTP API v2 payloads) through
 //! the real handlers, in process, against the DynamoDB emulator with the template's table.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::{Value, json};
-use shared::auth::{Jwks, TokenSigner, TokenVerifier};
 use shared::clock::FixedClock;
 use shared::http::respond;
-use time::macros::datetime;
+use testkit::{Db, Keys, With, body_json, call};
 use users::{App, Store};
 
 struct Harness {
-    app: App,
+    app: Arc<App>,
     clock: Arc<FixedClock>,
-    client: aws_sdk_dynamodb::Client,
-    table: String,
-    _db: localcloud::DynamoFixture,
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    db: Db,
 }
 
 async fn harness() -> Harness {
-    let db = localcloud::dynamo_with_tables(&root().join("template.yaml"))
-        .await
-        .unwrap_or_else(|e| panic!("emulator: {e:#}"));
-    let table = db.tables["UsersTable"].clone();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&db.endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .load()
-        .await;
-    let client = aws_sdk_dynamodb::Client::new(&config);
-    let signer = TokenSigner::from_seed("test-key", &B64.encode([42u8; 32]))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let jwks = serde_json::to_string(&Jwks {
-        keys: vec![signer.public_jwk()],
-    })
-    .unwrap_or_default();
-    let clock = Arc::new(FixedClock::at(datetime!(2026-11-24 12:00 UTC)));
+    let db = Db::start("UsersTable").await;
+    let clock = testkit::clock();
+    let keys = Keys::new(clock.clone());
     let app = App {
-        store: Store::new(client.clone(), table.clone()),
-        verifier: TokenVerifier::from_jwks(&jwks).unwrap_or_else(|e| panic!("{e}")),
-        signer: Some(signer),
+        store: Store::new(db.client.clone(), db.table.clone()),
+        verifier: keys.verifier,
+        signer: Some(keys.signer),
         clock: clock.clone(),
     };
     Harness {
-        app,
+        app: Arc::new(app),
         clock,
-        client,
-        table,
-        _db: db,
+        db,
     }
 }
 
 /// The sample event of `function`, with its JSON body replaced when `body` is given.
 fn event(function: &str, body: Option<Value>, token: Option<&str>) -> Request {
-    let path = root().join("events").join(format!("{function}.json"));
-    let mut raw: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if let Some(b) = body {
-        raw["body"] = Value::String(b.to_string());
-    }
-    if let Some(t) = token {
-        raw["headers"]["authorization"] = Value::String(format!("Bearer {t}"));
-    }
-    lambda_http::request::from_str(&raw.to_string()).unwrap_or_else(|e| panic!("{function}: {e}"))
-}
-
-fn body_json(r: &Response<Body>) -> Value {
-    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
-}
-
-macro_rules! call {
-    ($h:expr, $handler:path, $req:expr) => {{
-        let app = &$h.app;
-        respond($req, &move |req: Request| $handler(app, req)).await
-    }};
+    testkit::event(
+        function,
+        With {
+            body,
+            token,
+            ..With::default()
+        },
+    )
 }
 
 async fn sign_up(h: &Harness, email: &str) -> Value {
@@ -102,23 +60,6 @@ async fn sign_up(h: &Harness, email: &str) -> Value {
     body_json(&r)
 }
 
-async fn outbox_bodies(h: &Harness) -> Vec<Value> {
-    let out = h
-        .client
-        .scan()
-        .table_name(&h.table)
-        .filter_expression("begins_with(pk, :p)")
-        .expression_attribute_values(":p", shared::dynamo::s("OUTBOX#"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    out.items()
-        .iter()
-        .filter_map(|i| i.get("body").and_then(|b| b.as_s().ok()))
-        .filter_map(|b| serde_json::from_str(b).ok())
-        .collect()
-}
-
 #[tokio::test]
 async fn sign_up_event_creates_the_account_and_its_welcome_event_together() {
     let h = harness().await;
@@ -127,7 +68,7 @@ async fn sign_up_event_creates_the_account_and_its_welcome_event_together() {
     assert_eq!(out["user"]["role"], "student");
     assert_eq!(out["tokenType"], "Bearer");
     assert_eq!(out["expiresIn"], 900);
-    let events = outbox_bodies(&h).await;
+    let events = h.db.outbox_bodies().await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["type"], "welcome");
     assert_eq!(events[0]["userId"], out["user"]["id"]);
@@ -151,7 +92,7 @@ async fn a_taken_email_in_any_case_is_409_and_changes_nothing() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(body_json(&r)["code"], "email_taken");
     assert_eq!(
-        outbox_bodies(&h).await.len(),
+        h.db.outbox_bodies().await.len(),
         1,
         "a refused sign-up queued an event"
     );
@@ -166,7 +107,7 @@ async fn concurrent_sign_ups_with_one_email_make_exactly_one_account() {
             Some(json!({"email": format!("Race@Example.com{}", if i % 2 == 0 { "" } else { " " }), "password": "correct horse battery", "name": "Racer"})),
             None,
         );
-        let app = &h.app;
+        let app = &*h.app;
         async move {
             let handler = |req: Request| users::sign_up::handle(app, req);
             respond(req, &handler).await.status()
