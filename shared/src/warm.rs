@@ -45,7 +45,12 @@ where
             Ok(Err(e)) => aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
             Ok(Ok(_)) => String::new(),
         };
-        tracing::warn!(service, elapsed_ms, why, "could not warm the connection during init");
+        tracing::warn!(
+            service,
+            elapsed_ms,
+            why,
+            "could not warm the connection during init"
+        );
     }
     connected
 }
