@@ -31,9 +31,12 @@ $(VENV)/.installed: tools/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
-# Every function binary (the ones sam build packages) and the local cloud, unoptimised.
+# Every function binary (the ones sam build packages), the local cloud and every test, unoptimised.
+# --all-targets on purpose: it resolves features the way `cargo test` and clippy do (the test-only
+# crates such as proptest add features to shared dependencies), so `make test` after `make dev`
+# compiles nothing twice: one copy of every crate in target/ instead of two.
 build:
-	cargo build --workspace --bins
+	cargo build --workspace --all-targets
 
 dev: tools build
 	$(LOCALCLOUD) up --port $(PORT) --state-dir .localcloud --invoke-on-start UsersSeedAdminFunction --invoke-on-start AssessmentsSeedCatalogueFunction --invoke-on-start LearningSeedCatalogueFunction --invoke-on-start InventorySeedCatalogueFunction
