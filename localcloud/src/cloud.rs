@@ -493,6 +493,14 @@ impl Cloud {
         self.functions.names().map(str::to_string).collect()
     }
 
+    /// The environment a function's instances get: the template's variables and Lambda's
+    /// own (the benchmark runs a handler in process with exactly this).
+    pub fn function_environment(&self, function: &str) -> Option<BTreeMap<String, String>> {
+        self.functions
+            .get(function)
+            .map(|pool| pool.spec().env.clone())
+    }
+
     /// The next `times` invocations of `function` ask it to abort at `point`.
     pub fn inject_fault(&self, function: &str, point: &str, times: u32) {
         match self.functions.get(function) {
