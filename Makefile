@@ -16,13 +16,15 @@ export ADMIN_EMAIL ?= admin@studyloop.local
 export ADMIN_PASSWORD ?= studyloop-admin-pw
 LOCALCLOUD := $(CARGO_TARGET_DIR)/debug/localcloud
 
-.PHONY: help tools build dev test fmt lint check unit sam-validate sam-build invoke clean
+.PHONY: help tools build dev test fmt lint check unit sam-validate sam-build invoke clean bench cost
 
 help:
 	@echo "make dev    build everything and serve the API at http://127.0.0.1:$(PORT) (PORT=...)"
 	@echo "make test   everything CI runs: fmt, clippy, unit, handler and end-to-end tests, template checks"
 	@echo "make invoke FN=SignUpFunction [EVENT=events/SignUpFunction.json]   like sam local invoke"
 	@echo "make sam-build   sam build (arm64, offline)    make clean   forget local data"
+	@echo "make bench  release build + cold start, latency, memory and size of every function (not in make test)"
+	@echo "make cost   monthly AWS cost at 0..10M requests vs a monolith and containers (uses bench/results.json)"
 
 # The Python tools (moto's SQS server, SAM CLI, cargo-lambda), pinned, in .venv.
 tools: $(VENV)/.installed
@@ -69,3 +71,21 @@ sam-build: tools
 
 clean:
 	rm -rf .localcloud .aws-sam
+
+# ---- benchmark and cost model (README "Performance and cost"); not part of `make test`.
+# The benchmark is a Cargo workspace of its own (bench/), built with the project's lock file.
+BENCH_TOOLS := $(VENV)/.bench-installed
+$(BENCH_TOOLS): tools/bench-requirements.txt $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/bench-requirements.txt
+	touch $@
+
+bench: tools $(BENCH_TOOLS)
+	@started=$$(date +%s); \
+	cp Cargo.lock bench/Cargo.lock && \
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/bench cargo build --quiet --manifest-path bench/Cargo.toml --profile driver -p bench && \
+	$(CARGO_TARGET_DIR)/bench/driver/bench && \
+	$(VENV)/bin/python tools/bench/report.py --quiet && \
+	echo "make bench: $$(( $$(date +%s) - started )) s; bench/results.md, bench/results.png, README updated"
+
+cost: $(BENCH_TOOLS)
+	$(VENV)/bin/python tools/bench/cost.py

@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""`make cost`: what studyloop costs per month on AWS at 0, 100k, 1M and 10M API requests,
+against the talk's alternatives: one always-on monolith (Elastic Beanstalk, t4g.micro) and
+eight services on the smallest Fargate tasks behind an Application Load Balancer.
+
+Reads template.yaml (each function's memory and architecture, the queues Lambda polls, the
+alarms, log retention) and bench/results.json (measured CPU time per request and per cold
+start, DynamoDB requests per API request). Writes bench/cost.md, bench/cost.png and the
+README's cost section.
+
+Region: us-east-1 (N. Virginia). Seoul (ap-northeast-2), where the users are, lists higher
+prices for several of these services; us-east-1 is the region the project's local cloud and
+samconfig default to and whose prices are the most widely published, so the figures here
+can be checked. The shape of the comparison does not change between the two.
+"""
+
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+RESULTS = ROOT / "bench" / "results.json"
+TABLE = ROOT / "bench" / "cost.md"
+CHART = ROOT / "bench" / "cost.png"
+README = ROOT / "README.md"
+
+HOURS_PER_MONTH = 730
+SECONDS_PER_MONTH = 30 * 24 * 3600
+
+# ---------------------------------------------------------------- prices (USD, us-east-1)
+# Each: value, unit, source. Read 2026-11-24 from the pages named (AWS's pricing pages; the
+# figures match the third-party summaries of 2025-2026 cited in the README).
+PRICES = {
+    "lambda_request": (0.20 / 1e6, "per request", "aws.amazon.com/lambda/pricing"),
+    "lambda_gb_s_arm64": (0.0000133334, "per GB-second, Arm, first 7.5 billion GB-s", "aws.amazon.com/lambda/pricing"),
+    "lambda_gb_s_x86_64": (0.0000166667, "per GB-second, x86, first 6 billion GB-s", "aws.amazon.com/lambda/pricing"),
+    "http_api_request": (1.00 / 1e6, "per request, first 300 million", "aws.amazon.com/api-gateway/pricing"),
+    "dynamodb_wru": (0.625 / 1e6, "per on-demand write request unit (after the Nov 2024 cut)", "aws.amazon.com/dynamodb/pricing/on-demand"),
+    "dynamodb_rru": (0.125 / 1e6, "per on-demand read request unit", "aws.amazon.com/dynamodb/pricing/on-demand"),
+    "dynamodb_pitr_gb": (0.20, "per GB-month of continuous backup", "aws.amazon.com/dynamodb/pricing/on-demand"),
+    "sqs_request": (0.40 / 1e6, "per standard-queue request (64 KB chunk)", "aws.amazon.com/sqs/pricing"),
+    "logs_ingest_gb": (0.50, "per GB ingested (standard class)", "aws.amazon.com/cloudwatch/pricing"),
+    "logs_store_gb": (0.03, "per GB-month archived", "aws.amazon.com/cloudwatch/pricing"),
+    "alarm": (0.10, "per standard-resolution alarm metric-month", "aws.amazon.com/cloudwatch/pricing"),
+    "xray_trace": (5.00 / 1e6, "per trace recorded", "aws.amazon.com/xray/pricing"),
+    "ec2_t4g_micro_hour": (0.0084, "per hour, Linux on-demand", "aws.amazon.com/ec2/pricing/on-demand"),
+    "ebs_gp3_gb": (0.08, "per GB-month", "aws.amazon.com/ebs/pricing"),
+    "public_ipv4_hour": (0.005, "per public IPv4 address-hour (since 2024-02-01)", "aws.amazon.com/vpc/pricing"),
+    "fargate_vcpu_hour_arm": (0.03238, "per vCPU-hour, Linux/ARM", "aws.amazon.com/fargate/pricing"),
+    "fargate_gb_hour_arm": (0.00356, "per GB-hour, Linux/ARM", "aws.amazon.com/fargate/pricing"),
+    "alb_hour": (0.0225, "per ALB-hour", "aws.amazon.com/elasticloadbalancing/pricing"),
+    "alb_lcu_hour": (0.008, "per LCU-hour", "aws.amazon.com/elasticloadbalancing/pricing"),
+}
+# Always-free allowances (every month, every account; the 12-month offers, such as API
+# Gateway's first million calls, are not counted: a production account is past them).
+FREE = {
+    "lambda_requests": 1_000_000,
+    "lambda_gb_s": 400_000,
+    "sqs_requests": 1_000_000,
+    "logs_gb": 5,
+    "alarms": 10,
+    "xray_traces": 100_000,
+    "dynamodb_storage_gb": 25,
+}
+
+
+def price(name):
+    return PRICES[name][0]
+
+
+# ---------------------------------------------------------------- the traffic mix
+# What one API request is, on average. Each class is measured by one benchmarked route
+# (bench/results.json); DynamoDB request units follow from the code paths (items under 1 KB
+# written, under 4 KB read strongly consistently; a transactional write costs 2 WRU per
+# item); the events each request causes run through the outbox relay, SQS and consumers.
+MIX = [
+    {
+        "name": "reads (profile, lists, plans)",
+        "share": 0.70,
+        "function": "GetMeFunction",
+        "rru": 1, "wru": 0, "dynamo_calls": 1,
+        "events": [],
+    },
+    {
+        "name": "writes that emit events (submit an attempt)",
+        "share": 0.25,
+        "function": "SubmitAttemptFunction",
+        # GetItem attempt + assessment; transaction: attempt + 2 outbox items.
+        "rru": 2, "wru": 6, "dynamo_calls": 3,
+        # attempt_graded -> learning (plan builder, which emits plan_ready) and
+        # notifications; plan_ready -> notifications.
+        "events": [
+            {"relay": "AssessmentsOutboxRelayFunction", "consumers": ["LearningPlanBuilderFunction", "NotificationsConsumerFunction"]},
+            {"relay": "LearningOutboxRelayFunction", "consumers": ["NotificationsConsumerFunction"]},
+        ],
+    },
+    {
+        "name": "sign-ins (Argon2id)",
+        "share": 0.05,
+        "function": "SignInFunction",
+        # GetItem failures + GetItem by email; transaction: family + refresh token.
+        "rru": 2, "wru": 4, "dynamo_calls": 3,
+        "events": [],
+    },
+]
+# DynamoDB work of the asynchronous functions per message (code paths, as above).
+CONSUMER_DYNAMO = {
+    "LearningPlanBuilderFunction": {"rru": 2, "wru": 4, "calls": 2},
+    "NotificationsConsumerFunction": {"rru": 1, "wru": 4, "calls": 2},
+}
+# Latency of one request to DynamoDB or SQS from Lambda in the same region (assumption:
+# single-digit milliseconds; the AWS serverless-rust-demo's warm p50 is 5.1 ms end to end).
+DYNAMO_CALL_MS = 4.0
+SQS_SEND_MS = 8.0
+# An idle SQS event source mapping long-polls (20 s) with several pollers; AWS bills the
+# empty receives (Knowledge Center: "Why are my Amazon SQS charges higher than expected?").
+# AWS does not document the idle poller count; five is the figure commonly observed.
+IDLE_POLLERS_PER_QUEUE = 5
+LONG_POLL_SECONDS = 20
+# Lambda keeps an idle instance for minutes (not documented; ~7 minutes is commonly seen).
+INSTANCE_KEEP_SECONDS = 420
+# Bytes of log per API request written by API Gateway's access log (the template's format).
+ACCESS_LOG_BYTES = 260
+# Data kept per write request (for continuous backup), KB.
+KB_STORED_PER_WRITE = 1.0
+# X-Ray's default sampling rule: the first request each second, then 5% (per function:
+# the conservative reading; asynchronous invocations continue the caller's trace).
+XRAY_RESERVOIR_PER_SECOND = 1
+XRAY_RATE = 0.05
+
+TRAFFIC = [0, 100_000, 1_000_000, 10_000_000]
+
+# The alternatives (the talk's): one always-on monolith, and eight containers.
+MONOLITH = {"instance_hours": HOURS_PER_MONTH, "ebs_gb": 8, "public_ipv4": 1}
+CONTAINERS = {"services": 8, "vcpu": 0.25, "gb": 0.5, "tasks_per_service": 1, "alb_public_ipv4": 2}
+
+
+# ---------------------------------------------------------------- template
+class Loader(yaml.SafeLoader):
+    pass
+
+
+def _tag(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        return {f"!{suffix}": loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {f"!{suffix}": loader.construct_sequence(node, deep=True)}
+    return {f"!{suffix}": loader.construct_mapping(node, deep=True)}
+
+
+Loader.add_multi_constructor("!", _tag)
+
+
+def load_template():
+    doc = yaml.load(TEMPLATE.read_text(), Loader=Loader)
+    globals_fn = (doc.get("Globals") or {}).get("Function") or {}
+    functions, alarms, polled_queues = {}, 0, 0
+    for rid, res in (doc.get("Resources") or {}).items():
+        kind = res.get("Type")
+        props = res.get("Properties") or {}
+        if kind == "AWS::CloudWatch::Alarm":
+            alarms += 1
+        if kind != "AWS::Serverless::Function":
+            continue
+        memory = props.get("MemorySize", globals_fn.get("MemorySize", 128))
+        arch = (props.get("Architectures") or globals_fn.get("Architectures") or ["x86_64"])[0]
+        functions[rid] = {"memory": memory if isinstance(memory, int) else 128, "arch": arch}
+        for ev in (props.get("Events") or {}).values():
+            if ev.get("Type") == "SQS":
+                polled_queues += 1
+    retention = ((doc.get("Parameters") or {}).get("LogRetentionDays") or {}).get("Default", 30)
+    tracing = globals_fn.get("Tracing") == "Active"
+    return functions, alarms, polled_queues, retention, tracing
+
+
+# ---------------------------------------------------------------- measurements
+def measured(results):
+    """Per function: CPU ms per warm request and per cold start (init + first request)."""
+    out = {}
+    for f in results.get("functions", []):
+        warm = (f.get("warmCpuMs") or {}).get("p50")
+        init = (f.get("initCpuMs") or {}).get("p50")
+        out[f["id"]] = {"warm_cpu_ms": warm, "init_cpu_ms": init, "log_bytes": None, "dynamo_calls": None}
+    for l in results.get("latency", []):
+        m = out.setdefault(l["function"], {})
+        if l["cloud"].get("cpuMsPerRequest") is not None:
+            m["warm_cpu_ms"] = l["cloud"]["cpuMsPerRequest"]
+        m["log_bytes"] = l["cloud"].get("logBytesPerRequest")
+        m["dynamo_calls"] = l["inProcess"].get("dynamoCallsPerRequest")
+    return out
+
+
+def billed_ms(cpu_ms, io_ms, memory_mb):
+    """Lambda's billed duration: CPU work at the memory's CPU share, plus waiting."""
+    share = min(1.0, memory_mb / 1769)
+    return math.ceil(cpu_ms / share + io_ms)
+
+
+# ---------------------------------------------------------------- the model
+def serverless(requests, functions, alarms, polled_queues, retention, tracing, m):
+    lines = {k: 0.0 for k in ("Lambda", "API Gateway", "DynamoDB", "SQS", "CloudWatch Logs", "Alarms", "X-Ray")}
+    invocations, gb_s, rru, wru, sqs, log_bytes, writes = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    traces = 0.0
+    per_function = {}
+
+    def invoke(fid, count, io_ms, log_per):
+        nonlocal invocations, gb_s, log_bytes
+        if count <= 0:
+            return
+        fn = functions.get(fid, {"memory": 128, "arch": "arm64"})
+        meas = m.get(fid, {})
+        cpu = meas.get("warm_cpu_ms") or 1.0
+        init = meas.get("init_cpu_ms") or cpu
+        rate = count / SECONDS_PER_MONTH
+        cold = count * math.exp(-rate * INSTANCE_KEEP_SECONDS) if rate > 0 else 0
+        warm_ms = billed_ms(cpu, io_ms, fn["memory"])
+        cold_ms = billed_ms(init, io_ms, fn["memory"])
+        seconds = ((count - cold) * warm_ms + cold * cold_ms) / 1000
+        gb_s += seconds * fn["memory"] / 1024
+        invocations += count
+        log_bytes += count * log_per
+        per_function[fid] = per_function.get(fid, 0) + count
+
+    for c in MIX:
+        n = requests * c["share"]
+        meas = m.get(c["function"], {})
+        calls = meas.get("dynamo_calls") or c["dynamo_calls"]
+        invoke(c["function"], n, calls * DYNAMO_CALL_MS, (meas.get("log_bytes") or 600))
+        rru += n * c["rru"]
+        wru += n * c["wru"]
+        writes += n if c["wru"] else 0
+        if tracing and n > 0:
+            rate = n / SECONDS_PER_MONTH
+            sampled = min(rate, XRAY_RESERVOIR_PER_SECOND) + XRAY_RATE * max(0.0, rate - XRAY_RESERVOIR_PER_SECOND)
+            traces += sampled * SECONDS_PER_MONTH
+        for ev in c["events"]:
+            consumers = ev["consumers"]
+            # The relay: one invocation per stream batch (one record at these rates), one send per queue.
+            invoke(ev["relay"], n, len(consumers) * SQS_SEND_MS, 400)
+            sqs += n * len(consumers)
+            for fid in consumers:
+                d = CONSUMER_DYNAMO.get(fid, {"rru": 1, "wru": 2, "calls": 2})
+                invoke(fid, n, d["calls"] * DYNAMO_CALL_MS, 600)
+                # The event source mapping's receive and delete of that message.
+                sqs += n * 2
+                rru += n * d["rru"]
+                wru += n * d["wru"]
+    sqs += polled_queues * IDLE_POLLERS_PER_QUEUE * SECONDS_PER_MONTH / LONG_POLL_SECONDS
+    log_bytes += requests * ACCESS_LOG_BYTES
+
+    lines["Lambda"] = (max(0.0, invocations - FREE["lambda_requests"]) * price("lambda_request")
+                       + max(0.0, gb_s - FREE["lambda_gb_s"]) * price("lambda_gb_s_arm64"))
+    lines["API Gateway"] = requests * price("http_api_request")
+    stored_gb = writes * KB_STORED_PER_WRITE / 1024 / 1024
+    lines["DynamoDB"] = rru * price("dynamodb_rru") + wru * price("dynamodb_wru") + stored_gb * price("dynamodb_pitr_gb")
+    lines["SQS"] = max(0.0, sqs - FREE["sqs_requests"]) * price("sqs_request")
+    gb = log_bytes / 1e9
+    lines["CloudWatch Logs"] = (max(0.0, gb - FREE["logs_gb"]) * price("logs_ingest_gb")
+                                + gb * min(retention, 30) / 30 * price("logs_store_gb"))
+    lines["Alarms"] = max(0, alarms - FREE["alarms"]) * price("alarm")
+    lines["X-Ray"] = max(0.0, traces - FREE["xray_traces"]) * price("xray_trace")
+    usage = {"invocations": invocations, "gbSeconds": gb_s, "rru": rru, "wru": wru, "sqsRequests": sqs,
+             "logGb": gb, "traces": traces}
+    return lines, usage
+
+
+def shared_data_layer(requests, m, retention):
+    """DynamoDB and logs as the alternatives would use them: the same tables and the same
+    writes (the comparison is about compute and the front door, so the data layer is held
+    equal), application logs without API Gateway's access log and without the relays."""
+    rru = wru = writes = 0.0
+    log_bytes = 0.0
+    for c in MIX:
+        n = requests * c["share"]
+        rru += n * c["rru"]
+        wru += n * c["wru"]
+        writes += n if c["wru"] else 0
+        log_bytes += n * (m.get(c["function"], {}).get("log_bytes") or 600)
+        for ev in c["events"]:
+            for fid in ev["consumers"]:
+                d = CONSUMER_DYNAMO.get(fid, {"rru": 1, "wru": 2})
+                rru += n * d["rru"]
+                wru += n * d["wru"]
+    stored_gb = writes * KB_STORED_PER_WRITE / 1024 / 1024
+    dynamo = rru * price("dynamodb_rru") + wru * price("dynamodb_wru") + stored_gb * price("dynamodb_pitr_gb")
+    gb = log_bytes / 1e9
+    logs = max(0.0, gb - FREE["logs_gb"]) * price("logs_ingest_gb") + gb * min(retention, 30) / 30 * price("logs_store_gb")
+    return dynamo, logs
+
+
+def monolith(requests, m, retention):
+    dynamo, logs = shared_data_layer(requests, m, retention)
+    lines = {
+        "EC2 t4g.micro": MONOLITH["instance_hours"] * price("ec2_t4g_micro_hour"),
+        "EBS 8 GB gp3": MONOLITH["ebs_gb"] * price("ebs_gp3_gb"),
+        "Public IPv4": MONOLITH["public_ipv4"] * HOURS_PER_MONTH * price("public_ipv4_hour"),
+        "DynamoDB": dynamo,
+        "CloudWatch Logs": logs,
+    }
+    return lines
+
+
+def containers(requests, m, retention):
+    dynamo, logs = shared_data_layer(requests, m, retention)
+    c = CONTAINERS
+    tasks = c["services"] * c["tasks_per_service"]
+    task_hour = c["vcpu"] * price("fargate_vcpu_hour_arm") + c["gb"] * price("fargate_gb_hour_arm")
+    # One LCU is 25 new connections/s (or 1 GB/h processed); billed for at least the
+    # fraction used. Every request a new connection: the worst case at these sizes.
+    lcu = max(requests / SECONDS_PER_MONTH / 25, 0.0)
+    # Services talk through the same queues; each polls its own queue (one long poll at a time).
+    sqs_requests = requests * 0.25 * 9 + c["services"] * SECONDS_PER_MONTH / LONG_POLL_SECONDS
+    lines = {
+        "Fargate (8 × 0.25 vCPU, 0.5 GB, ARM)": tasks * task_hour * HOURS_PER_MONTH,
+        "ALB": HOURS_PER_MONTH * (price("alb_hour") + lcu * price("alb_lcu_hour")),
+        "Public IPv4 (ALB ×2, tasks ×8)": (c["alb_public_ipv4"] + tasks) * HOURS_PER_MONTH * price("public_ipv4_hour"),
+        "SQS": max(0.0, sqs_requests - FREE["sqs_requests"]) * price("sqs_request"),
+        "DynamoDB": dynamo,
+        "CloudWatch Logs": logs,
+    }
+    return lines
+
+
+def fmt_money(v):
+    return f"${v:,.2f}"
+
+
+def main():
+    functions, alarms, polled_queues, retention, tracing = load_template()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    m = measured(results)
+    rows = []
+    for r in TRAFFIC:
+        s_lines, usage = serverless(r, functions, alarms, polled_queues, retention, tracing, m)
+        rows.append({
+            "requests": r,
+            "serverless": s_lines,
+            "usage": usage,
+            "monolith": monolith(r, m, retention),
+            "containers": containers(r, m, retention),
+        })
+    mem = {fid: functions.get(fid, {}).get("memory") for fid in {c["function"] for c in MIX}}
+    archs = sorted({f["arch"] for f in functions.values()})
+    out = []
+    out.append(f"Monthly cost, USD, us-east-1, prices as listed on AWS's pricing pages on 2026-11-24"
+               f" (`tools/bench/cost.py` has each with its source). {len(functions)} functions ({', '.join(archs)}),"
+               f" {alarms} alarms, {polled_queues} SQS queues polled by Lambda, log retention {retention} days,"
+               f" X-Ray tracing {'on' if tracing else 'off'}. Measured CPU from"
+               f" `bench/results.json` ({results.get('generatedAt', 'no benchmark run yet')}).")
+    out.append("")
+    out.append("Traffic mix per API request: " + "; ".join(
+        f"{int(c['share']*100)}% {c['name']} (measured as {c['function']}, {mem.get(c['function'])} MB)" for c in MIX) + ".")
+    out.append("")
+    head = "| | " + " | ".join(f"{r:,} req/month" for r in TRAFFIC) + " |"
+    out.append(head)
+    out.append("|---" * (len(TRAFFIC) + 1) + "|")
+    for key in rows[0]["serverless"]:
+        out.append(f"| serverless: {key} | " + " | ".join(fmt_money(row["serverless"][key]) for row in rows) + " |")
+    out.append("| **serverless total** | " + " | ".join(f"**{fmt_money(sum(row['serverless'].values()))}**" for row in rows) + " |")
+    out.append("| **monolith** (Elastic Beanstalk, one t4g.micro) | " + " | ".join(f"**{fmt_money(sum(row['monolith'].values()))}**" for row in rows) + " |")
+    out.append("| **8 containers** (Fargate + ALB) | " + " | ".join(f"**{fmt_money(sum(row['containers'].values()))}**" for row in rows) + " |")
+    out.append("")
+    zero = rows[0]["serverless"]
+    nonzero = {k: v for k, v in zero.items() if v > 0.005}
+    if nonzero:
+        out.append("At zero traffic the template costs " + fmt_money(sum(zero.values())) + " a month: " + ", ".join(
+            f"{k} {fmt_money(v)}" for k, v in nonzero.items()) + ".")
+    else:
+        out.append("At zero traffic the template costs nothing.")
+    u = rows[-1]["usage"]
+    out.append(f"At {TRAFFIC[-1]:,} requests: {u['invocations']:,.0f} Lambda invocations, {u['gbSeconds']:,.0f} GB-s"
+               f" (free up to {FREE['lambda_gb_s']:,}), {u['sqsRequests']:,.0f} SQS requests, {u['logGb']:.1f} GB of logs,"
+               f" {u['traces']:,.0f} X-Ray traces.")
+    table = "\n".join(out)
+    TABLE.write_text("# Cost model (`make cost`)\n\n" + table + "\n")
+    chart(rows)
+    if "--no-readme" not in sys.argv:
+        text = README.read_text()
+        pattern = re.compile(r"<!-- cost:begin -->.*?<!-- cost:end -->", re.S)
+        if not pattern.search(text):
+            raise SystemExit("README.md has no <!-- cost:begin --> ... <!-- cost:end --> section")
+        README.write_text(pattern.sub(lambda _: f"<!-- cost:begin -->\n{table}\n<!-- cost:end -->", text))
+    print(table)
+
+
+def chart(rows):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{r['requests']:,}" for r in rows]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(14, 5.5))
+    x = range(len(rows))
+    w = 0.27
+    for k, (name, key, color) in enumerate([
+        ("serverless (this template)", "serverless", "#3b7dd8"),
+        ("monolith: Beanstalk t4g.micro", "monolith", "#2a9d5c"),
+        ("8 containers: Fargate + ALB", "containers", "#d3793b"),
+    ]):
+        totals = [sum(r[key].values()) for r in rows]
+        bars = a.bar([i + (k - 1) * w for i in x], totals, w, label=name, color=color)
+        a.bar_label(bars, labels=[f"${t:,.0f}" if t >= 1 else f"${t:.2f}" for t in totals], fontsize=7)
+    a.set_xticks(list(x), labels)
+    a.set_xlabel("API requests per month")
+    a.set_ylabel("USD per month")
+    a.set_title("Monthly cost, us-east-1")
+    a.legend()
+    keys = list(rows[0]["serverless"].keys())
+    bottom = [0.0] * len(rows)
+    for key in keys:
+        vals = [r["serverless"][key] for r in rows]
+        b.bar(list(x), vals, 0.5, bottom=bottom, label=key)
+        bottom = [p + v for p, v in zip(bottom, vals)]
+    b.set_xticks(list(x), labels)
+    b.set_xlabel("API requests per month")
+    b.set_ylabel("USD per month")
+    b.set_title("Serverless, by service")
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(CHART, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
