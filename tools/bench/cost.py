@@ -372,6 +372,16 @@ def main():
             f"{k} {fmt_money(v)}" for k, v in nonzero.items()) + ".")
     else:
         out.append("At zero traffic the template costs nothing.")
+    totals = [(row["requests"], sum(row["serverless"].values()), sum(row["monolith"].values())) for row in rows]
+    for (r0, s0, m0), (r1, s1, m1) in zip(totals, totals[1:]):
+        if s0 <= m0 and s1 > m1:
+            # Both lines are straight between the two points: where they cross.
+            t = (m0 - s0) / ((s1 - s0) - (m1 - m0))
+            cross = float(f"{r0 + t * (r1 - r0):.2g}")
+            out.append(f"Serverless costs less than the monolith up to about {cross:,.0f} requests a month.")
+            break
+    if all(sum(row["containers"].values()) > max(s, m) for row, (_, s, m) in zip(rows, totals)):
+        out.append("The eight containers cost more than either at every volume here.")
     u = rows[-1]["usage"]
     out.append(f"At {TRAFFIC[-1]:,} requests: {u['invocations']:,.0f} Lambda invocations, {u['gbSeconds']:,.0f} GB-s"
                f" (free up to {FREE['lambda_gb_s']:,}), {u['sqsRequests']:,.0f} SQS requests, {u['logGb']:.1f} GB of logs,"

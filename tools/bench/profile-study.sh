@@ -7,10 +7,11 @@
 #     developer pays per change, and per binary of the ~60;
 #  3. run the benchmark driver on them: cold starts, warm latency through the local cloud,
 #     peak RSS, sizes.
-# Results: target/profile-study/<variant>.json and <variant>.build.json.
+# Results: target/profile-study/<variant>.json and <variant>.build.json;
+# `tools/bench/study_report.py` turns them into bench/profile-study.md.
 # Run after `make bench` (it needs the driver and a full release build for the functions the
-# benchmark's fixture uses). Takes one to two hours on 2 cores. `profile-study.sh <variant>`
-# runs one; SKIP_MEASURED=1 skips the measurement of variants that have a result.
+# benchmark's fixture uses). About 5 minutes per variant on 2 cores. `profile-study.sh
+# <variant>` runs one; SKIP_MEASURED=1 skips the measurement of variants that have a result.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"

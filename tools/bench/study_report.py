@@ -73,7 +73,7 @@ def main():
     first = rows[0][1]
     out.append("")
     out.append(f"Settings: {first['settings']['coldStarts']} cold starts, {first['settings']['requests']} requests per route;"
-               f" machine {first['machine']['cores']} cores ({first['machine']['cpu']}), rustc {first['machine']['rustc']}.")
+               f" machine {first['machine']['cores']} cores ({first['machine']['cpu']}), {first['machine']['rustc']}.")
     OUT.write_text("\n".join(out) + "\n")
     print("\n".join(out))
 
