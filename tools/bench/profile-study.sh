@@ -40,6 +40,7 @@ VARIANTS=(
   "s-abort|s|true|1|abort"
   "3-abort|3|true|1|abort"
   "3-thin-cgu16-abort|3|thin|16|abort"
+  "z-thin-cgu16-abort|z|thin|16|abort"
 )
 only=${1:-}
 measure() { # name, bins dir, hello

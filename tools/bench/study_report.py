@@ -36,7 +36,7 @@ def f(v, digits=2):
 
 def main():
     rows = []
-    for result in sorted(STUDY.glob("*.json")):
+    for result in sorted(STUDY.glob("*.json"), key=lambda p: (p.stem != "current", p.stem)):
         if result.name.endswith(".build.json"):
             continue
         name = result.stem
