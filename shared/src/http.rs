@@ -201,24 +201,45 @@ impl Fields {
         self.errors
     }
 
+    /// Keys of the body that no field read: each is an error (the input policy refuses
+    /// unknown fields rather than dropping what a client meant to send).
+    fn refuse_unread(&mut self) {
+        let unread: Vec<String> = self.map.keys().cloned().collect();
+        for key in unread {
+            self.error(&key, "is not a field of this request");
+        }
+        self.map.clear();
+    }
+
     fn parse<T: DeserializeOwned>(&mut self, name: &str, value: Value) -> Option<T> {
-        match serde_path_to_error::deserialize::<_, T>(value) {
+        match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(value)) {
             Ok(v) => Some(v),
             Err(e) => {
                 let path = e.path().to_string();
-                let field = if path == "." || path.is_empty() {
+                let mut field = if path == "." || path.is_empty() {
                     name.to_owned()
                 } else if path.starts_with('[') {
                     format!("{name}{path}")
                 } else {
                     format!("{name}.{path}")
                 };
-                let message = describe(&e.into_inner());
-                self.error(&field, message);
+                let inner = e.into_inner();
+                // An unknown key is reported at its own path: `kakao.enabeld`.
+                if let Some(key) = unknown_field(&inner) {
+                    field = format!("{field}.{key}");
+                }
+                self.error(&field, describe(&inner));
                 None
             }
         }
     }
+}
+
+/// The key named by serde's "unknown field `key`, expected ..." (a key, never a value).
+fn unknown_field(e: &serde_json::Error) -> Option<String> {
+    let text = e.to_string();
+    let rest = text.strip_prefix("unknown field `")?;
+    rest.split('`').next().map(str::to_owned)
 }
 
 /// serde's messages, without echoing the client's value back (it may be a password).
@@ -231,6 +252,9 @@ fn describe(e: &serde_json::Error) -> String {
     if let Some(rest) = text.strip_prefix("invalid value: ") {
         let expected = rest.split(", expected ").nth(1).unwrap_or("another value");
         return format!("is not valid: expected {}", strip_position(expected));
+    }
+    if text.starts_with("unknown field") {
+        return "is not a field of this request".to_owned();
     }
     if text.starts_with("unknown variant") {
         let expected = text.split(", expected ").nth(1).unwrap_or("a known value");
@@ -255,6 +279,7 @@ pub fn json_body_limited<T: FromJson>(req: &Request, limit: usize) -> Result<T, 
     let map = json_object(req, limit)?;
     let mut fields = Fields::new(map);
     let value = T::from_json(&mut fields);
+    fields.refuse_unread();
     let errors = fields.into_errors();
     match value {
         Some(v) if errors.is_empty() => Ok(v),
@@ -306,17 +331,14 @@ fn is_json_content_type(req: &Request) -> bool {
 
 // ------------------------------------------------------------------ path and query
 
-/// A path parameter that must be an id we issue; anything else is a 400, before any lookup.
+/// A path parameter that must be an id we issue, in its canonical (uppercase) spelling;
+/// anything else is a 400, before any lookup.
 pub fn path_id(req: &Request, name: &str) -> Result<String, ApiError> {
     let value = req
         .path_parameters_ref()
         .and_then(|p| p.first(name))
         .unwrap_or("");
-    if crate::is_id(value) {
-        Ok(value.to_owned())
-    } else {
-        Err(ApiError::field(name, "is not a valid id"))
-    }
+    crate::canonical_id(value).ok_or_else(|| ApiError::field(name, "is not a valid id"))
 }
 
 /// A query string parameter, if present.
@@ -399,6 +421,19 @@ mod tests {
         assert_eq!(fields, ["email", "age", "tags[0]"]);
         assert!(e.errors[1].message.contains("wrong type"));
         assert!(!e.errors[1].message.contains("three"), "echoed the value");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_at_their_path() {
+        let Err(e) = parse(
+            Some("application/json"),
+            r#"{"email":"a@b.co","age":3,"emial":"x"}"#,
+        ) else {
+            panic!("accepted an unknown field");
+        };
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        let fields: Vec<&str> = e.errors.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["emial"]);
     }
 
     #[test]

@@ -48,15 +48,49 @@ impl IdempotencyKey {
     }
 }
 
-/// What makes two requests "the same": method, path and body.
+/// What makes two requests "the same": method, path and the body's JSON content. Key
+/// order, white space and number spelling (`1` / `1.0`) do not count: a client that
+/// re-serialises the same request gets the first answer, not a 409. A body that is not
+/// JSON (refused anyway) counts byte for byte.
 pub fn fingerprint(req: &Request) -> String {
     let mut h = Sha256::new();
     h.update(req.method().as_str());
     h.update(b" ");
     h.update(req.uri().path());
     h.update(b"\n");
-    h.update(req.body().as_ref());
+    match serde_json::from_slice::<serde_json::Value>(req.body().as_ref()) {
+        Ok(value) => h.update(canonical_json(&value).as_bytes()),
+        Err(_) => h.update(req.body().as_ref()),
+    }
     hex(&h.finalize())
+}
+
+/// `value` as text with sorted keys and every number written as the number it is.
+fn canonical_json(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            // 1 and 1.0 are one number; integers above 2^53 keep their exact digits.
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                format!("{}", f as i64)
+            }
+            _ => n.to_string(),
+        },
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(canonical_json).collect();
+            format!("[{}]", inner.join(","))
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical_json(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        other => other.to_string(),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -194,5 +228,19 @@ mod tests {
         assert!(matches!(again, Ok(r) if r.status() == StatusCode::ACCEPTED));
         let other = recorded.replay(&fingerprint(&req(Some("k"), r#"{"q":2}"#)));
         assert!(matches!(other, Err(e) if e.status == StatusCode::CONFLICT));
+    }
+
+    #[test]
+    fn the_same_content_reformatted_is_the_same_request() {
+        let a = fingerprint(&req(Some("k"), r#"{"q":1,"p":{"x":"y","z":[1,2]}}"#));
+        let b = fingerprint(&req(
+            Some("k"),
+            "{\n  \"p\": {\"z\": [1, 2.0], \"x\": \"y\"},\n  \"q\": 1\n}",
+        ));
+        assert_eq!(a, b);
+        let c = fingerprint(&req(Some("k"), r#"{"q":1,"p":{"x":"y","z":[2,1]}}"#));
+        assert_ne!(a, c, "order inside a list is content");
+        let d = fingerprint(&req(Some("k"), r#"{"q":"1","p":{"x":"y","z":[1,2]}}"#));
+        assert_ne!(a, d, "a string is not a number");
     }
 }

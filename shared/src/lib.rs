@@ -18,11 +18,13 @@ pub mod http;
 pub mod https;
 pub mod idempotency;
 pub mod money;
+pub mod openapi;
 pub mod outbox;
 pub mod paging;
 pub mod problem;
 pub mod saga;
 pub mod sqs_batch;
+pub mod strict;
 pub mod telemetry;
 pub mod text;
 pub mod transaction;
@@ -42,6 +44,12 @@ pub fn is_id(s: &str) -> bool {
     s.len() == 26 && s.as_bytes()[0] <= b'7' && ulid::Ulid::from_string(s).is_ok()
 }
 
+/// `s` as the id it spells, in the one spelling we store (uppercase), or `None` if it is not
+/// an id. Crockford base 32 is case-insensitive, so `01jdema…` and `01JDEMA…` are one id.
+pub fn canonical_id(s: &str) -> Option<String> {
+    is_id(s).then(|| s.to_ascii_uppercase())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -58,5 +66,15 @@ mod tests {
         ] {
             assert!(!super::is_id(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_lowercase_id_is_the_same_id() {
+        let id = super::new_id();
+        assert_eq!(
+            super::canonical_id(&id.to_ascii_lowercase()).as_deref(),
+            Some(id.as_str())
+        );
+        assert_eq!(super::canonical_id("not-an-id"), None);
     }
 }

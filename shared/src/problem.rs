@@ -7,7 +7,7 @@ use http::StatusCode;
 use serde::Serialize;
 
 /// One invalid field of a request, by its JSON path (`email`, `questions[2].choices`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Text of `MIN..=MAX` characters after trimming. Once one exists, it is valid.
+/// Text of at most `MAX` characters as sent and at least `MIN` after trimming. Once one
+/// exists, it is valid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Text<const MIN: usize, const MAX: usize>(String);
@@ -11,17 +12,18 @@ pub struct Text<const MIN: usize, const MAX: usize>(String);
 impl<const MIN: usize, const MAX: usize> TryFrom<String> for Text<MIN, MAX> {
     type Error = String;
 
+    /// The length and the characters are those sent (what the document's `maxLength` and
+    /// `pattern` say); what is kept is trimmed, and must still be `MIN` characters long.
     fn try_from(raw: String) -> Result<Self, Self::Error> {
         let text = raw.trim();
-        let chars = text.chars().count();
-        if chars < MIN || chars > MAX {
+        if text.chars().count() < MIN || raw.chars().count() > MAX {
             return Err(if MIN == 0 {
                 format!("must be at most {MAX} characters")
             } else {
-                format!("must be {MIN} to {MAX} characters")
+                format!("must be {MIN} to {MAX} characters, not all white space")
             });
         }
-        if text
+        if raw
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\t')
         {
@@ -54,7 +56,7 @@ impl<const MAX: usize> TryFrom<String> for Slug<MAX> {
     type Error = String;
 
     fn try_from(raw: String) -> Result<Self, Self::Error> {
-        let slug = raw.trim();
+        let slug = raw.as_str();
         let words_ok = slug.split('-').all(|w| {
             !w.is_empty()
                 && w.bytes()
@@ -90,9 +92,13 @@ mod tests {
     #[test]
     fn trims_and_counts_characters() {
         assert_eq!(
-            Title::try_from("  검사하기  ".to_owned()).map(String::from),
-            Ok("검사하기".to_owned())
+            Title::try_from(" 검사 ".to_owned()).map(String::from),
+            Ok("검사".to_owned())
         );
+        // The limit counts what was sent, as the document's maxLength does.
+        assert!(Title::try_from(" 검사하기 ".to_owned()).is_err());
+        // A carriage return is a control character even where trimming would drop it.
+        assert!(Title::try_from("\rab".to_owned()).is_err());
         assert!(Title::try_from("   ".to_owned()).is_err());
         assert!(Title::try_from("abcdef".to_owned()).is_err());
         assert!(Title::try_from("a\u{0}b".to_owned()).is_err());
@@ -112,6 +118,7 @@ mod tests {
             "a-",
             "a#b",
             "a b",
+            " ab",
             "ab".repeat(11).as_str(),
         ] {
             assert!(Slug::<20>::try_from(bad.to_owned()).is_err(), "{bad}");

@@ -68,3 +68,8 @@ impl App {
 pub(crate) fn epoch_ms(t: time::OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
+
+/// This domain's operations in the API contract (assembled into `docs/openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+pub struct ApiDoc;

@@ -10,7 +10,7 @@ use shared::events::{Envelope, EventType, queues};
 use shared::http::{Fields, FromJson, HttpResult, json, json_body_limited, path_id};
 use shared::paging::PageRequest;
 
-use crate::model::{Comment, CommentBody, Post};
+use crate::model::{Comment, CommentBody, Page, Post};
 use crate::posts::live_post;
 use crate::store::Commented;
 use crate::{App, Error};
@@ -23,6 +23,7 @@ fn cursor_scope(post_id: &str) -> String {
     format!("community:comments:{post_id}")
 }
 
+#[derive(utoipa::ToSchema)]
 pub struct NewComment {
     pub body: CommentBody,
 }
@@ -55,6 +56,20 @@ pub fn notification(post: &Post, comment: &Comment, app: &App) -> Option<Envelop
     ))
 }
 
+/// Comment on a post
+///
+/// The post's author is notified (`comment_added`), unless they commented themselves.
+#[utoipa::path(
+    post,
+    path = "/v1/community/posts/{id}/comments",
+    tag = "community",
+    operation_id = "addComment",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The post's id.")),
+    request_body = NewComment,
+    responses((status = 201, description = "The comment.", body = Comment)),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_add(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let post_id = path_id(&req, "id")?;
@@ -85,6 +100,17 @@ pub async fn handle_add(app: &App, req: Request) -> HttpResult {
     json(StatusCode::CREATED, &comment)
 }
 
+/// List a post's comments, oldest first
+#[utoipa::path(
+    get,
+    path = "/v1/community/posts/{id}/comments",
+    tag = "community",
+    operation_id = "listComments",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The post's id."), shared::openapi::PageQuery),
+    responses((status = 200, description = "A page of the post's comments, oldest first.", body = Page<Comment>)),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_list(app: &App, req: Request) -> HttpResult {
     app.verifier.authenticate(&req, app.clock.now())?;
     let post_id = path_id(&req, "id")?;

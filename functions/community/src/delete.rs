@@ -9,6 +9,19 @@ use shared::http::{HttpResult, no_content, path_id};
 
 use crate::{App, Error};
 
+/// Delete a post
+///
+/// By its author or an admin; its comments and likes go with it. Repeating it is harmless.
+#[utoipa::path(
+    delete,
+    path = "/v1/community/posts/{id}",
+    tag = "community",
+    operation_id = "deletePost",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The post's id.")),
+    responses((status = 204, description = "The post is gone.")),
+    extensions(("x-problems" = json!({"403": ["forbidden"], "404": ["not_found"]}))),
+)]
 pub async fn handle(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let id = path_id(&req, "id")?;

@@ -61,3 +61,18 @@ impl App {
         })
     }
 }
+
+/// This domain's operations in the API contract (assembled into `docs/openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    posts::handle_create,
+    posts::handle_list,
+    posts::handle_get,
+    posts::handle_update,
+    delete::handle,
+    comments::handle_add,
+    comments::handle_list,
+    likes::handle_like,
+    likes::handle_unlike,
+))]
+pub struct ApiDoc;

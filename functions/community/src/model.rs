@@ -86,6 +86,50 @@ impl From<CommentBody> for String {
     }
 }
 
+// The contract's schemas of the text types: the same rules as their `TryFrom`.
+impl utoipa::PartialSchema for Title {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use shared::openapi::{CONTROL, WHITE_SPACE};
+        shared::openapi::string_schema(
+            TITLE_MAX_CHARS,
+            &format!("^[^{CONTROL}]*[^{CONTROL}{WHITE_SPACE}][^{CONTROL}]*$"),
+            "One line: 1 to 120 characters, not only white space, no control characters.",
+        )
+    }
+}
+impl utoipa::ToSchema for Title {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "PostTitle".into()
+    }
+}
+
+/// Not only white space: at least one character outside it.
+fn not_blank() -> String {
+    format!("[^{}]", shared::openapi::WHITE_SPACE)
+}
+
+impl utoipa::PartialSchema for PostBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        shared::openapi::string_schema(
+            POST_BODY_MAX_CHARS,
+            &not_blank(),
+            "1 to 10,000 characters, not only white space; kept exactly as sent.",
+        )
+    }
+}
+impl utoipa::ToSchema for PostBody {}
+
+impl utoipa::PartialSchema for CommentBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        shared::openapi::string_schema(
+            COMMENT_MAX_CHARS,
+            &not_blank(),
+            "1 to 2,000 characters, not only white space; kept exactly as sent.",
+        )
+    }
+}
+impl utoipa::ToSchema for CommentBody {}
+
 macro_rules! as_str {
     ($($t:ty),*) => {$(
         impl $t {
@@ -98,35 +142,47 @@ macro_rules! as_str {
 as_str!(Title, PostBody, CommentBody);
 
 /// A post as clients see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Post {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
+    #[schema(value_type = shared::openapi::Id)]
     pub author_id: String,
     pub title: String,
     pub body: String,
+    #[schema(minimum = 0)]
     pub like_count: i64,
+    #[schema(minimum = 0)]
     pub comment_count: i64,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub created_at: String,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub updated_at: String,
 }
 
 /// A comment as clients see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Comment {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
+    #[schema(value_type = shared::openapi::Id)]
     pub post_id: String,
+    #[schema(value_type = shared::openapi::Id)]
     pub author_id: String,
     pub body: String,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub created_at: String,
 }
 
 /// A page of a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The cursor of the next page; `null` on the last one.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

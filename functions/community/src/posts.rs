@@ -8,7 +8,7 @@ use shared::clock::rfc3339;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body_limited, path_id};
 use shared::paging::PageRequest;
 
-use crate::model::{Post, PostBody, Title};
+use crate::model::{Page, Post, PostBody, Title};
 use crate::{App, Error};
 
 /// Room for the longest valid post even when every character arrives as a JSON escape
@@ -18,6 +18,7 @@ pub const POST_REQUEST_LIMIT: usize = 160 * 1024;
 /// Feed cursors all come from one list.
 const FEED_SCOPE: &str = "community:feed";
 
+#[derive(utoipa::ToSchema)]
 pub struct NewPost {
     pub title: Title,
     pub body: PostBody,
@@ -40,6 +41,60 @@ pub struct PostChange {
     pub body: Option<PostBody>,
 }
 
+/// Each field may be absent or `null` (left as it is), and at least one must be a value:
+/// beyond what a derived schema can say.
+impl utoipa::PartialSchema for PostChange {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::ToSchema;
+        use utoipa::openapi::schema::{
+            AdditionalProperties, AllOf, AnyOf, ObjectBuilder, OneOf, Ref, Type,
+        };
+        let title = || Ref::from_schema_name(Title::name());
+        let body = || Ref::from_schema_name(PostBody::name());
+        let nullable = |r: Ref| {
+            OneOf::builder()
+                .item(r)
+                .item(ObjectBuilder::new().schema_type(Type::Null))
+        };
+        // Which fields must be values; the fields themselves are closed by the first part.
+        let with_value = |name: &str, r: Ref| {
+            ObjectBuilder::new()
+                .property(name, r)
+                .required(name)
+                .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+        };
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("title", nullable(title()))
+            .property("body", nullable(body()))
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        AllOf::builder()
+            .description(Some(
+                "A title, a body or both; a field left out or `null` stays as it is.",
+            ))
+            .item(fields)
+            .item(
+                AnyOf::builder()
+                    .item(with_value("title", title()))
+                    .item(with_value("body", body())),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PostChange {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((Title::name().into(), Title::schema()));
+        schemas.push((PostBody::name().into(), PostBody::schema()));
+    }
+}
+
 impl FromJson for PostChange {
     fn from_json(f: &mut Fields) -> Option<Self> {
         let title = f.optional("title");
@@ -60,6 +115,27 @@ pub(crate) async fn live_post(app: &App, id: &str) -> Result<Post, Error> {
         .ok_or(Error::PostNotFound)
 }
 
+/// Write a post
+#[utoipa::path(
+    post,
+    path = "/v1/community/posts",
+    tag = "community",
+    operation_id = "createPost",
+    security(("bearer" = [])),
+    request_body = NewPost,
+    responses(
+        (status = 201, description = "The post, with no likes or comments yet.", body = Post,
+         links(
+            ("GetPost" = (operation_id = "getPost", parameters(("id" = "$response.body#/id")))),
+            ("UpdatePost" = (operation_id = "updatePost", parameters(("id" = "$response.body#/id")))),
+            ("DeletePost" = (operation_id = "deletePost", parameters(("id" = "$response.body#/id")))),
+            ("AddComment" = (operation_id = "addComment", parameters(("id" = "$response.body#/id")))),
+            ("ListComments" = (operation_id = "listComments", parameters(("id" = "$response.body#/id")))),
+            ("LikePost" = (operation_id = "likePost", parameters(("id" = "$response.body#/id")))),
+            ("UnlikePost" = (operation_id = "unlikePost", parameters(("id" = "$response.body#/id")))),
+         )),
+    ),
+)]
 pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let input: NewPost = json_body_limited(&req, POST_REQUEST_LIMIT)?;
@@ -79,6 +155,16 @@ pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     json(StatusCode::CREATED, &post)
 }
 
+/// List posts, newest first
+#[utoipa::path(
+    get,
+    path = "/v1/community/posts",
+    tag = "community",
+    operation_id = "listPosts",
+    security(("bearer" = [])),
+    params(shared::openapi::PageQuery),
+    responses((status = 200, description = "A page of live posts, newest first.", body = Page<Post>)),
+)]
 pub async fn handle_list(app: &App, req: Request) -> HttpResult {
     app.verifier.authenticate(&req, app.clock.now())?;
     let cursors = app.cursors()?;
@@ -89,12 +175,37 @@ pub async fn handle_list(app: &App, req: Request) -> HttpResult {
     )
 }
 
+/// Read a post
+#[utoipa::path(
+    get,
+    path = "/v1/community/posts/{id}",
+    tag = "community",
+    operation_id = "getPost",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The post's id.")),
+    responses((status = 200, description = "The post.", body = Post)),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_get(app: &App, req: Request) -> HttpResult {
     app.verifier.authenticate(&req, app.clock.now())?;
     let id = path_id(&req, "id")?;
     json(StatusCode::OK, &live_post(app, &id).await?)
 }
 
+/// Edit one's own post
+///
+/// Send a title, a body or both; only the author may edit.
+#[utoipa::path(
+    patch,
+    path = "/v1/community/posts/{id}",
+    tag = "community",
+    operation_id = "updatePost",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The post's id.")),
+    request_body = PostChange,
+    responses((status = 200, description = "The post as edited.", body = Post)),
+    extensions(("x-problems" = json!({"403": ["forbidden"], "404": ["not_found"]}))),
+)]
 pub async fn handle_update(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let id = path_id(&req, "id")?;

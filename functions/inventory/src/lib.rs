@@ -63,3 +63,8 @@ impl App {
         })
     }
 }
+
+/// This domain's operations in the API contract (assembled into `docs/openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+pub struct ApiDoc;

@@ -67,3 +67,8 @@ impl App {
 pub(crate) fn epoch_day(t: time::OffsetDateTime) -> i64 {
     t.unix_timestamp().div_euclid(86_400)
 }
+
+/// This domain's operations in the API contract (assembled into `docs/openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+pub struct ApiDoc;

@@ -28,11 +28,11 @@ pub struct StartSession {
 
 impl FromJson for StartSession {
     fn from_json(f: &mut Fields) -> Option<Self> {
-        let module_id: String = f.required("moduleId")?;
-        if !shared::is_id(&module_id) {
+        let raw: String = f.required("moduleId")?;
+        let Some(module_id) = shared::canonical_id(&raw) else {
             f.error("moduleId", "is not a valid id");
             return None;
-        }
+        };
         Some(Self { module_id })
     }
 }

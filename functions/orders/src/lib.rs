@@ -65,3 +65,8 @@ impl App {
             .ok_or_else(|| shared::ApiError::internal("this function holds no cursor secret"))
     }
 }
+
+/// This domain's operations in the API contract (assembled into `docs/openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+pub struct ApiDoc;

@@ -104,11 +104,9 @@ impl TryFrom<String> for ProductId {
     type Error = String;
 
     fn try_from(raw: String) -> Result<Self, Self::Error> {
-        if shared::is_id(&raw) {
-            Ok(Self(raw))
-        } else {
-            Err("is not a valid id".to_owned())
-        }
+        shared::canonical_id(&raw)
+            .map(Self)
+            .ok_or_else(|| "is not a valid id".to_owned())
     }
 }
 

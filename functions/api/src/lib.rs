@@ -1,0 +1,38 @@
+//! The API's own description. Every function serves its domain; this one serves the contract
+//! they keep together: `GET /openapi.json`, the document generated from the code
+//! (`docs/openapi.json`, embedded at build time, so the deployed document is the one the
+//! deployed functions were built with).
+
+#[cfg(feature = "assemble")]
+pub mod assemble;
+
+use http::StatusCode;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use lambda_http::{Body, Request, Response};
+use shared::http::HttpResult;
+
+/// The OpenAPI 3.1 document, as committed.
+pub const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
+
+/// This document
+///
+/// The OpenAPI 3.1 document of the deployed API. Public: it describes the API and holds no data.
+#[cfg_attr(feature = "assemble", utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "api",
+    operation_id = "getOpenApiDocument",
+    responses((status = 200, description = "The document.", body = serde_json::Value)),
+))]
+pub fn handle_get_openapi(_req: &Request) -> HttpResult {
+    let mut response = Response::new(Body::Text(DOCUMENT.to_owned()));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // The same for everyone and changed only by a deploy.
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(response)
+}
