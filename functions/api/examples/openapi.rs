@@ -12,7 +12,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let text = api::assemble::document_text();
+    let text = match api::assemble::document_text() {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let operations = api::assemble::routes(&doc).len();
     if check {

@@ -49,30 +49,48 @@ use utoipa::OpenApi;
 )]
 struct Root;
 
-/// The document, as written to `docs/openapi.json`.
-pub fn document() -> Value {
+/// The document, as written to `docs/openapi.json`; an error names two domains that give
+/// one schema name to different schemas (merging would silently keep only one).
+pub fn document() -> Result<Value, String> {
     let mut doc = Root::openapi();
-    for part in [
-        users::ApiDoc::openapi(),
-        assessments::ApiDoc::openapi(),
-        learning::ApiDoc::openapi(),
-        community::ApiDoc::openapi(),
-        notifications::ApiDoc::openapi(),
-        inventory::ApiDoc::openapi(),
-        orders::ApiDoc::openapi(),
+    let mut owners: BTreeMap<String, (&str, Value)> = BTreeMap::new();
+    for (domain, part) in [
+        ("users", users::ApiDoc::openapi()),
+        ("assessments", assessments::ApiDoc::openapi()),
+        ("learning", learning::ApiDoc::openapi()),
+        ("community", community::ApiDoc::openapi()),
+        ("notifications", notifications::ApiDoc::openapi()),
+        ("inventory", inventory::ApiDoc::openapi()),
+        ("orders", orders::ApiDoc::openapi()),
     ] {
+        let schemas = part.components.as_ref().map(|c| &c.schemas);
+        for (name, schema) in schemas.into_iter().flatten() {
+            let schema = serde_json::to_value(schema).unwrap_or(Value::Null);
+            match owners.get(name) {
+                Some((other, known)) if *known != schema => {
+                    return Err(format!(
+                        "schema {name} means different things in {other} and {domain}: \
+                         give one of them another name"
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    owners.insert(name.clone(), (domain, schema));
+                }
+            }
+        }
         doc.merge(part);
     }
-    let mut value = serde_json::to_value(&doc).unwrap_or(Value::Null);
+    let mut value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
     apply_rules(&mut value);
-    value
+    Ok(value)
 }
 
 /// The document as text: stable (sorted keys), two-space indented, one final newline.
-pub fn document_text() -> String {
-    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+pub fn document_text() -> Result<String, String> {
+    let mut text = serde_json::to_string_pretty(&document()?).map_err(|e| e.to_string())?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
