@@ -15,7 +15,12 @@ pub struct Project {
     pub binaries: BTreeMap<String, String>,
     /// `events/<name>.json` stem -> `Err(reason)` when it is not valid JSON.
     pub sample_events: BTreeMap<String, Result<(), String>>,
+    /// `docs/openapi.json`: `None` when absent, `Err(reason)` when it is not JSON.
+    pub document: Option<Result<Value, String>>,
 }
+
+/// Where the generated OpenAPI document lives, under the repository root.
+pub const DOCUMENT: &str = "docs/openapi.json";
 
 impl Project {
     /// Reads `functions/*/Cargo.toml` and `events/*.json` under `root`.
@@ -70,13 +75,21 @@ impl Project {
                 project.sample_events.insert(stem.to_string(), parsed);
             }
         }
+        let document = root.join(DOCUMENT);
+        if document.is_file() {
+            project.document = Some(
+                std::fs::read_to_string(&document)
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string())),
+            );
+        }
         Ok(project)
     }
 }
 
 /// Every problem found, one sentence each; empty when the template passes.
 pub fn check(template: &Template, project: &Project) -> Vec<String> {
-    let rules: [fn(&Template, &Project) -> Vec<String>; 9] = [
+    let rules: [fn(&Template, &Project) -> Vec<String>; 10] = [
         build_metadata,
         binaries_used_once,
         sample_events,
@@ -86,6 +99,7 @@ pub fn check(template: &Template, project: &Project) -> Vec<String> {
         sqs_sources_have_redrive,
         dead_letter_queues_have_alarms,
         http_routes,
+        documented_routes,
     ];
     rules
         .iter()
@@ -329,6 +343,103 @@ fn http_routes(template: &Template, _: &Project) -> Vec<String> {
     problems
 }
 
+/// `/v1/posts/{id}` -> `/v1/posts/{}`: the route's shape, whatever its parameters are called.
+fn shape(path: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The names in a path's `{braces}`, in order.
+fn path_params(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split('}').next())
+        .map(|name| name.trim_end_matches('+'))
+        .collect()
+}
+
+/// The template's routes and the OpenAPI document's operations are the same set: every
+/// route documented exactly once, nothing documented that the gateway does not route, and
+/// every path parameter named alike (in the path and in the operation's parameters).
+fn documented_routes(template: &Template, project: &Project) -> Vec<String> {
+    let mut problems = Vec::new();
+    let doc = match &project.document {
+        None => return vec![format!("{DOCUMENT} is missing: run `make openapi`")],
+        Some(Err(e)) => return vec![format!("{DOCUMENT} is not JSON: {e}")],
+        Some(Ok(doc)) => doc,
+    };
+    let mut routed: BTreeMap<String, (String, &str)> = BTreeMap::new();
+    for (id, _, props) in events_of_type(template, "HttpApi") {
+        if let (Some(method), Some(path)) = (props["Method"].as_str(), props["Path"].as_str()) {
+            let method = method.to_ascii_uppercase();
+            routed.insert(
+                format!("{method} {}", shape(path)),
+                (format!("{method} {path}"), id),
+            );
+        }
+    }
+    let mut documented: BTreeMap<String, String> = BTreeMap::new();
+    let paths = doc.get("paths").and_then(Value::as_object);
+    for (path, item) in paths.into_iter().flatten() {
+        for method in [
+            "get", "put", "post", "delete", "patch", "head", "options", "trace",
+        ] {
+            let Some(op) = item.get(method) else {
+                continue;
+            };
+            let key = format!("{} {path}", method.to_ascii_uppercase());
+            let mut declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            let mut in_path = path_params(path);
+            declared.sort_unstable();
+            in_path.sort_unstable();
+            if declared != in_path {
+                problems.push(format!(
+                    "{DOCUMENT}: {key} declares path parameters {declared:?}, its path has {in_path:?}"
+                ));
+            }
+            let shaped = format!("{} {}", method.to_ascii_uppercase(), shape(path));
+            documented.insert(shaped, key);
+        }
+    }
+    for (shaped, (route, id)) in &routed {
+        match documented.get(shaped) {
+            None => problems.push(format!(
+                "route {route} ({id}) is not in {DOCUMENT}: declare its operation beside the handler"
+            )),
+            Some(key) if key != route => problems.push(format!(
+                "route {route} ({id}) is documented as {key}: the path parameters' names differ"
+            )),
+            Some(_) => {}
+        }
+    }
+    for (shaped, key) in &documented {
+        if !routed.contains_key(shaped) {
+            problems.push(format!(
+                "{DOCUMENT} documents {key}, which no function in the template routes"
+            ));
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +513,9 @@ Resources:
                 .into_iter()
                 .map(|(n, r)| (n.to_string(), r))
                 .collect(),
+            document: Some(Ok(serde_json::json!({
+                "paths": {"/hello": {"get": {"operationId": "hello"}}}
+            }))),
         }
     }
 
@@ -560,6 +674,49 @@ Resources:
         assert_one_problem(
             check(&Template::parse(&twice).unwrap(), &project()),
             "GET /hello is claimed by both",
+        );
+    }
+
+    #[test]
+    fn every_route_is_documented_once_and_nothing_else() {
+        let mut p = project();
+        p.document = Some(Ok(serde_json::json!({"paths": {}})));
+        assert_one_problem(
+            check(&Template::parse(GOOD).unwrap(), &p),
+            "route GET /hello (HelloFunction) is not in docs/openapi.json",
+        );
+        p.document = Some(Ok(serde_json::json!({"paths": {
+            "/hello": {"get": {}},
+            "/hello/{id}": {"delete": {"parameters": [{"in": "path", "name": "id"}]}}
+        }})));
+        assert_one_problem(
+            check(&Template::parse(GOOD).unwrap(), &p),
+            "documents DELETE /hello/{id}, which no function in the template routes",
+        );
+        p.document = None;
+        assert_one_problem(
+            check(&Template::parse(GOOD).unwrap(), &p),
+            "docs/openapi.json is missing",
+        );
+    }
+
+    #[test]
+    fn path_parameters_are_named_alike() {
+        let template = GOOD.replace("Path: /hello }", "Path: \"/hello/{postId}\" }");
+        let mut p = project();
+        p.document = Some(Ok(serde_json::json!({"paths": {
+            "/hello/{id}": {"get": {"parameters": [{"in": "path", "name": "id"}]}}
+        }})));
+        assert_one_problem(
+            check(&Template::parse(&template).unwrap(), &p),
+            "the path parameters' names differ",
+        );
+        p.document = Some(Ok(serde_json::json!({"paths": {
+            "/hello/{postId}": {"get": {"parameters": [{"in": "path", "name": "id"}]}}
+        }})));
+        assert_one_problem(
+            check(&Template::parse(&template).unwrap(), &p),
+            "declares path parameters [\"id\"], its path has [\"postId\"]",
         );
     }
 }

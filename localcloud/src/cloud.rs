@@ -62,6 +62,8 @@ pub struct CloudOptions {
     /// Functions whose event source mappings stay off, as if disabled in AWS (`Enabled:
     /// false`): a test can then read their queue itself, or show messages waiting in it.
     pub disabled_event_sources: std::collections::BTreeSet<String>,
+    /// Files served for GETs that no route claims (`web/dist`: the app and `/docs`).
+    pub static_dir: Option<PathBuf>,
 }
 
 /// `<root>/target/debug`, honouring CARGO_TARGET_DIR.
@@ -120,6 +122,7 @@ impl CloudOptions {
             ttl_sweep_interval: DEFAULT_TTL_SWEEP,
             event_sources: true,
             disabled_event_sources: Default::default(),
+            static_dir: None,
         }
     }
 
@@ -400,6 +403,7 @@ impl Cloud {
             routes: routes.clone(),
             cors: Cors::from_template(&template, &resolver)?,
             functions: functions.clone(),
+            static_dir: opts.static_dir.clone(),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
             .await

@@ -489,6 +489,8 @@ pub struct FrontDoor {
     pub routes: Vec<Route>,
     pub cors: Option<Cors>,
     pub functions: Arc<Functions>,
+    /// Files answered for a GET that no route claims (the web app, the docs page).
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 impl FrontDoor {
@@ -547,6 +549,13 @@ impl FrontDoor {
 
     async fn dispatch(&self, req: &HttpRequest<'_>) -> Response {
         let Some((route, params)) = find_route(&self.routes, req.method, req.raw_path) else {
+            if let Some(root) = &self.static_dir
+                && (req.method == "GET" || req.method == "HEAD")
+                && let Some(response) =
+                    crate::static_files::serve(root, req.raw_path, req.method == "HEAD").await
+            {
+                return response;
+            }
             return problem(
                 StatusCode::NOT_FOUND,
                 "not_found",

@@ -14,6 +14,7 @@ pub mod mappings;
 pub mod runtime;
 pub mod secrets;
 pub mod sqs;
+pub mod static_files;
 mod tasks;
 pub mod template;
 

@@ -86,6 +86,9 @@ struct UpArgs {
     /// Template parameters, `Name=Value`.
     #[arg(long, num_args = 1..)]
     parameter_overrides: Vec<String>,
+    /// Serve this directory's files for GETs that no route claims (`web/dist`).
+    #[arg(long)]
+    static_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -149,6 +152,7 @@ async fn up(args: UpArgs) -> Result<()> {
     }
     opts.state_dir = Some(args.state_dir.clone());
     opts.parameter_overrides = parse_overrides(&args.parameter_overrides)?;
+    opts.static_dir = args.static_dir.clone();
     let cloud = Cloud::start(opts).await?;
     let endpoints_file = args.state_dir.join(ENDPOINTS_FILE);
     let endpoints = serde_json::json!({
