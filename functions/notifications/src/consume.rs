@@ -96,8 +96,13 @@ pub async fn handle_batch(consumer: Arc<Consumer>, event: SqsEvent) -> SqsBatchR
 
 impl Consumer {
     pub async fn notify(&self, message: &SqsMessage) -> Result<(), NotifyError> {
-        let envelope = shared::sqs_batch::envelope(message).map_err(NotifyError::Malformed)?;
+        let mut envelope: Envelope =
+            shared::sqs_batch::envelope(message).map_err(NotifyError::Malformed)?;
         check(&envelope)?;
+        // Ids are case-insensitive: keyed in their one spelling, an item is found by
+        // `POST /v1/notifications/{id}/read` (which reads the id that way) and a duplicate
+        // in another case is still a duplicate.
+        envelope.id = envelope.id.to_ascii_uppercase();
         let preferences = self
             .store
             .preferences(&envelope.user_id)

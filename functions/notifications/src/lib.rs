@@ -65,5 +65,11 @@ impl App {
 
 /// This domain's operations in the API contract (assembled into `docs/openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(
+    inbox::handle_list,
+    inbox::handle_mark_read,
+    inbox::handle_read_all,
+    preferences::handle_get,
+    preferences::handle_put,
+))]
 pub struct ApiDoc;
