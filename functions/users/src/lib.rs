@@ -64,5 +64,13 @@ impl App {
 
 /// This domain's operations in the API contract (assembled into `docs/openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(
+    sign_up::handle,
+    sign_in::handle,
+    sessions::handle_refresh,
+    sessions::handle_sign_out,
+    profile::handle_get,
+    profile::handle_update,
+    profile::jwks,
+))]
 pub struct ApiDoc;

@@ -22,13 +22,36 @@ use crate::{App, Error};
 pub const REFRESH_TOKEN_TTL_SECONDS: i64 = 30 * 24 * 3600;
 pub const SESSION_MAX_AGE_SECONDS: i64 = 90 * 24 * 3600;
 
-#[derive(Debug, Clone, Serialize)]
+/// An access token and the refresh token that renews it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenPair {
+    /// A JWT (EdDSA) to send as `Authorization: Bearer <accessToken>`.
+    #[schema(pattern = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$")]
     pub access_token: String,
+    /// Opaque; good for one `POST /v1/auth/refresh` (it rotates), for 30 days, within a
+    /// session of at most 90 days.
+    #[schema(pattern = "^[A-Za-z0-9_-]{43}$")]
     pub refresh_token: String,
-    pub token_type: &'static str,
+    pub token_type: TokenType,
+    /// Seconds until the access token expires.
+    #[schema(minimum = 1, example = 900)]
     pub expires_in: i64,
+}
+
+/// How to send the access token: always `Bearer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub enum TokenType {
+    Bearer,
+}
+
+/// The answer of sign-up and sign-in: the account and a new session's tokens.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedIn {
+    pub user: crate::model::User,
+    #[serde(flatten)]
+    pub tokens: TokenPair,
 }
 
 /// A new session: the tokens for the client and the items that store it.
@@ -86,7 +109,7 @@ pub fn start(
         tokens: TokenPair {
             access_token: access_token(app, user_id, role, now)?,
             refresh_token: token,
-            token_type: "Bearer",
+            token_type: TokenType::Bearer,
             expires_in: ACCESS_TOKEN_TTL_SECONDS,
         },
         items: vec![
@@ -155,7 +178,7 @@ pub async fn refresh(app: &App, token: &str) -> Result<TokenPair, Error> {
     Ok(TokenPair {
         access_token: access_token(app, &user.id, user.role, now)?,
         refresh_token: next_token,
-        token_type: "Bearer",
+        token_type: TokenType::Bearer,
         expires_in: ACCESS_TOKEN_TTL_SECONDS,
     })
 }
@@ -168,15 +191,19 @@ pub async fn sign_out(app: &App, token: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// `{refreshToken}`
+/// `{refreshToken}`: a refresh token to trade or to end.
+#[derive(utoipa::ToSchema)]
+#[schema(as = RefreshTokenRequest, rename_all = "camelCase")]
 pub struct RefreshTokenBody {
+    /// The refresh token of a sign-up, sign-in or refresh: 1 to 512 characters.
+    #[schema(min_length = 1, max_length = 512)]
     pub refresh_token: String,
 }
 
 impl FromJson for RefreshTokenBody {
     fn from_json(f: &mut Fields) -> Option<Self> {
         let token: String = f.required("refreshToken")?;
-        if token.is_empty() || token.len() > 512 {
+        if token.is_empty() || token.chars().count() > 512 {
             f.error("refreshToken", "must be 1 to 512 characters");
             return None;
         }
@@ -186,14 +213,48 @@ impl FromJson for RefreshTokenBody {
     }
 }
 
-/// `POST /v1/auth/refresh`
+/// Trade a refresh token for new tokens
+///
+/// The refresh token is rotated: the one sent stops working and the answer holds its
+/// successor. Sending a refresh token a second time is taken as a leak: the whole session
+/// (every token rotated from one sign-in) is revoked and the answer is 401. An unknown,
+/// expired or revoked token is also a 401.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/refresh",
+    tag = "users",
+    operation_id = "refreshTokens",
+    request_body = RefreshTokenBody,
+    responses(
+        (status = 200, description = "A new access token and the next refresh token.", body = TokenPair,
+         links(
+            ("Refresh" = (operation_id = "refreshTokens",
+                request_body = json!({"refreshToken": "$response.body#/refreshToken"}))),
+            ("SignOut" = (operation_id = "signOut",
+                request_body = json!({"refreshToken": "$response.body#/refreshToken"}))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"401": ["unauthorized"]}))),
+)]
 pub async fn handle_refresh(app: &App, req: Request) -> HttpResult {
     let body: RefreshTokenBody = json_body(&req)?;
     let pair = refresh(app, &body.refresh_token).await?;
     json(StatusCode::OK, &pair)
 }
 
-/// `POST /v1/auth/sign-out`
+/// Sign out
+///
+/// Ends the session the refresh token belongs to: that token and every token rotated from
+/// the same sign-in stop working. An unknown token is not an error, so signing out twice is
+/// fine. Access tokens already issued stay valid until they expire (15 minutes).
+#[utoipa::path(
+    post,
+    path = "/v1/auth/sign-out",
+    tag = "users",
+    operation_id = "signOut",
+    request_body = RefreshTokenBody,
+    responses((status = 204, description = "Signed out (or the token was unknown).")),
+)]
 pub async fn handle_sign_out(app: &App, req: Request) -> HttpResult {
     let body: RefreshTokenBody = json_body(&req)?;
     sign_out(app, &body.refresh_token).await?;

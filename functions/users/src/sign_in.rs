@@ -5,18 +5,22 @@ use http::StatusCode;
 use lambda_http::Request;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body};
 
-use crate::model::{Email, User};
-use crate::sessions::{self, TokenPair};
+use crate::model::Email;
+use crate::sessions::{self, SignedIn};
 use crate::{App, Error, passwords};
 
 /// Failures allowed per account in one window before sign-in answers 429.
 pub const MAX_FAILURES: u32 = 5;
 pub const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
 
+/// An email and its password.
+#[derive(utoipa::ToSchema)]
 pub struct SignIn {
     pub email: Email,
-    /// Not a [`crate::model::Password`]: the length rules are for new passwords, and a
-    /// sign-in must not say which rule a guess broke.
+    // Not a [`crate::model::Password`]: the length rules are for new passwords, and a
+    // sign-in must not say which rule a guess broke.
+    /// The password: 1 to 128 characters (not bytes).
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
 }
 
@@ -36,14 +40,6 @@ impl FromJson for SignIn {
             password: password?,
         })
     }
-}
-
-#[derive(Debug, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedIn {
-    pub user: User,
-    #[serde(flatten)]
-    pub tokens: TokenPair,
 }
 
 pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, Error> {
@@ -82,6 +78,28 @@ pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, Error> {
     })
 }
 
+/// Sign in
+///
+/// One answer (401 `invalid_credentials`) for an unknown email and a wrong password. After
+/// 5 failures for one email within 15 minutes, sign-in for it answers 429 `rate_limited`
+/// (with `Retry-After`) until that window ends, even with the right password.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/sign-in",
+    tag = "users",
+    operation_id = "signIn",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "The account and a new session's tokens.", body = SignedIn,
+         links(
+            ("Refresh" = (operation_id = "refreshTokens",
+                request_body = json!({"refreshToken": "$response.body#/refreshToken"}))),
+            ("SignOut" = (operation_id = "signOut",
+                request_body = json!({"refreshToken": "$response.body#/refreshToken"}))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"401": ["invalid_credentials"], "429": ["rate_limited"]}))),
+)]
 pub async fn handle(app: &App, req: Request) -> HttpResult {
     let input: SignIn = json_body(&req)?;
     let out = sign_in(app, input).await?;

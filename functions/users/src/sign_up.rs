@@ -3,7 +3,6 @@
 
 use http::StatusCode;
 use lambda_http::{Request, RequestExt};
-use serde::Serialize;
 use serde_json::json;
 use shared::auth::Role;
 use shared::clock::rfc3339;
@@ -11,11 +10,13 @@ use shared::dynamo::failed_conditions;
 use shared::events::{Envelope, EventType, queues};
 use shared::http::{Fields, FromJson, HttpResult, json, json_body};
 
-use crate::model::{DisplayName, Email, Password, User};
-use crate::sessions::{self, TokenPair};
+use crate::model::{DisplayName, Email, Password};
+use crate::sessions::{self, SignedIn};
 use crate::store::{Store, StoredUser};
 use crate::{App, Error, passwords};
 
+/// A new account: its email, password and display name.
+#[derive(utoipa::ToSchema)]
 pub struct SignUp {
     pub email: Email,
     pub password: Password,
@@ -35,19 +36,11 @@ impl FromJson for SignUp {
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedUp {
-    pub user: User,
-    #[serde(flatten)]
-    pub tokens: TokenPair,
-}
-
 pub async fn sign_up(
     app: &App,
     input: SignUp,
     ctx: Option<&lambda_runtime::Context>,
-) -> Result<SignedUp, Error> {
+) -> Result<SignedIn, Error> {
     let now = app.clock.now();
     let user = StoredUser {
         id: shared::new_id(),
@@ -83,12 +76,33 @@ pub async fn sign_up(
     }
     shared::fault::point(ctx, "after_commit");
     tracing::info!(userId = %user.id, "account created");
-    Ok(SignedUp {
+    Ok(SignedIn {
         user: user.public(),
         tokens: session.tokens,
     })
 }
 
+/// Create an account
+///
+/// Creates a `student` account and signs it in. Emails are compared case-insensitively: an
+/// email that differs from an existing account's only in case is taken.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/sign-up",
+    tag = "users",
+    operation_id = "signUp",
+    request_body = SignUp,
+    responses(
+        (status = 201, description = "The new account, signed in.", body = SignedIn,
+         links(
+            ("Refresh" = (operation_id = "refreshTokens",
+                request_body = json!({"refreshToken": "$response.body#/refreshToken"}))),
+            ("SignOut" = (operation_id = "signOut",
+                request_body = json!({"refreshToken": "$response.body#/refreshToken"}))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"409": ["email_taken"]}))),
+)]
 pub async fn handle(app: &App, req: Request) -> HttpResult {
     let input: SignUp = json_body(&req)?;
     let out = sign_up(app, input, req.lambda_context_ref()).await?;
