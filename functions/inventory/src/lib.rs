@@ -66,5 +66,5 @@ impl App {
 
 /// This domain's operations in the API contract (assembled into `docs/openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(products::handle_create, products::handle_list, products::handle_get,))]
 pub struct ApiDoc;

@@ -32,21 +32,49 @@ impl From<Stock> for i64 {
     }
 }
 
+// The contract's schema of `Stock`: the same rule as its `TryFrom`.
+impl utoipa::PartialSchema for Stock {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(0))
+            .maximum(Some(MAX_STOCK))
+            .description(Some("Units in stock: a whole number from 0 to 1,000,000."))
+            .into()
+    }
+}
+impl utoipa::ToSchema for Stock {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ProductStock".into()
+    }
+}
+
 /// A product as clients see it. `available` is what can still be reserved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Product {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
+    /// As created, without leading and trailing white space.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    /// The price of one unit.
     pub price: Money,
+    /// Units that can still be reserved: the stock it was created with, less what orders
+    /// hold.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub available: i64,
 }
 
 /// A page of a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The cursor of the next page; `null` on the last one.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -9,16 +9,20 @@ use shared::http::{Fields, FromJson, HttpResult, json, json_body, path_id};
 use shared::money::Money;
 use shared::paging::PageRequest;
 
-use crate::model::{Product, ProductName, Stock};
+use crate::model::{Page, Product, ProductName, Stock};
 use crate::{App, Error};
 
 /// Catalogue cursors all come from one list.
 const CATALOG_SCOPE: &str = "inventory:products";
 
 /// `{name, price: {amount, currency}, stock}`.
+#[derive(utoipa::ToSchema)]
 pub struct NewProduct {
+    /// The product's name.
     pub name: ProductName,
+    /// The price of one unit.
     pub price: Money,
+    /// The units there are to sell.
     pub stock: Stock,
 }
 
@@ -35,6 +39,25 @@ impl FromJson for NewProduct {
     }
 }
 
+/// Add a product to the catalogue
+///
+/// Admins only. The product starts with `stock` units available.
+#[utoipa::path(
+    post,
+    path = "/v1/products",
+    tag = "inventory",
+    operation_id = "createProduct",
+    security(("bearer" = [])),
+    request_body = NewProduct,
+    responses(
+        (status = 201, description = "The product, with all its stock available.", body = Product,
+         headers(("Location" = String, description = "The product's URL: `/v1/products/{id}`.")),
+         links(
+            ("GetProduct" = (operation_id = "getProduct", parameters(("id" = "$response.body#/id")))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"403": ["forbidden"]}))),
+)]
 pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     caller.require_admin()?;
@@ -63,6 +86,16 @@ pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     Ok(response)
 }
 
+/// List the catalogue
+#[utoipa::path(
+    get,
+    path = "/v1/products",
+    tag = "inventory",
+    operation_id = "listProducts",
+    security(("bearer" = [])),
+    params(shared::openapi::PageQuery),
+    responses((status = 200, description = "A page of products, by id (so mostly oldest first).", body = Page<Product>)),
+)]
 pub async fn handle_list(app: &App, req: Request) -> HttpResult {
     app.verifier.authenticate(&req, app.clock.now())?;
     let cursors = app.cursors()?;
@@ -75,6 +108,17 @@ pub async fn handle_list(app: &App, req: Request) -> HttpResult {
     )
 }
 
+/// Read a product
+#[utoipa::path(
+    get,
+    path = "/v1/products/{id}",
+    tag = "inventory",
+    operation_id = "getProduct",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The product's id.")),
+    responses((status = 200, description = "The product, with the units still available.", body = Product)),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_get(app: &App, req: Request) -> HttpResult {
     app.verifier.authenticate(&req, app.clock.now())?;
     let id = path_id(&req, "id")?;

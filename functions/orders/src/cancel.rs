@@ -15,6 +15,22 @@ use crate::saga::{IllegalTransition, Input};
 use crate::view::visible_order;
 use crate::{App, Error};
 
+/// Cancel a confirmed order
+///
+/// The customer's own only (an admin who is not the customer gets a 403). The payment is
+/// refunded, then the stock released; the order stays `confirmed`, with `reason`
+/// `cancelled_by_customer` and `step` saying which runs, until it ends `cancelled`.
+/// Repeating it while the cancellation runs answers the same.
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/cancel",
+    tag = "orders",
+    operation_id = "cancelOrder",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The order's id.")),
+    responses((status = 202, description = "The cancellation is under way: the order as it is now.", body = OrderView)),
+    extensions(("x-problems" = json!({"403": ["forbidden"], "404": ["not_found"], "409": ["order_not_cancellable"]}))),
+)]
 pub async fn handle_cancel(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let id = path_id(&req, "id")?;

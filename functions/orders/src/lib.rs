@@ -68,5 +68,10 @@ impl App {
 
 /// This domain's operations in the API contract (assembled into `docs/openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(
+    place::handle_place,
+    view::handle_get,
+    view::handle_list,
+    cancel::handle_cancel,
+))]
 pub struct ApiDoc;

@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::money::Money;
 
-/// Where an order stands for its customer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where an order stands for its customer: `pending` while the saga runs (or undoes what
+/// it did after a refusal), `confirmed` once stock is reserved and payment captured (and
+/// while a customer's cancellation is carried out), `cancelled` once undone after stock was
+/// reserved, `rejected` when refused before anything was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// The saga is running (or, after a failure, undoing what it did).
@@ -20,9 +23,12 @@ pub enum OrderStatus {
     Rejected,
 }
 
-/// Why an order was cancelled or rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Why an order was cancelled or rejected, or is being undone: `out_of_stock` and
+/// `product_not_found` (rejected), `payment_declined` and `cancelled_by_customer`
+/// (cancelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = OrderReason)]
 pub enum Reason {
     OutOfStock,
     ProductNotFound,
@@ -30,10 +36,12 @@ pub enum Reason {
     CancelledByCustomer,
 }
 
-/// The saga's current step: what the order waits for. Forward steps and compensations are
-/// told apart by name, so the step alone says where the saga is (see [`crate::saga`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The saga's current step: what the order waits for. Forward steps (`reserve_stock`,
+/// `capture_payment`) and compensations (`refund_payment`, `release_stock`) are told apart
+/// by name, so the step alone says where the saga is; `done` once the order has settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = OrderStep)]
 pub enum Step {
     ReserveStock,
     CapturePayment,
@@ -221,17 +229,30 @@ impl std::fmt::Debug for Order {
 }
 
 /// An order as its customer sees it (`GET /v1/orders/{id}`, the list, cancel's answer).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Order)]
 pub struct OrderView {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
+    /// The product ordered, as sent (it may turn out not to exist: the order is then
+    /// rejected with `product_not_found`).
+    #[schema(value_type = shared::openapi::Id)]
     pub product_id: String,
+    #[schema(minimum = 1, maximum = 100)]
     pub quantity: u32,
+    /// The unit price when the stock was reserved times the quantity; `null` until then,
+    /// and for a rejected order.
+    #[schema(required = true)]
     pub total: Option<Money>,
     pub status: OrderStatus,
+    /// Why the order is cancelled or rejected, or being undone; `null` otherwise.
+    #[schema(required = true)]
     pub reason: Option<Reason>,
     pub step: Step,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub created_at: String,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub updated_at: String,
 }
 
@@ -252,10 +273,12 @@ impl From<&Order> for OrderView {
 }
 
 /// A page of a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The cursor of the next page; `null` on the last one.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -7,7 +7,7 @@
 use http::StatusCode;
 use http::header::{HeaderValue, LOCATION};
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::json;
+use serde::Serialize;
 use shared::ApiError;
 use shared::clock::rfc3339;
 use shared::dynamo::failed_conditions;
@@ -16,16 +16,65 @@ use shared::idempotency::{self, IdempotencyKey, Recorded};
 
 use crate::App;
 use crate::advance::command_items;
-use crate::model::{Order, OrderStatus, PaymentToken, ProductId, Quantity, Step};
+use crate::model::{
+    Order, OrderStatus, PAYMENT_TOKEN_MAX_CHARS, PaymentToken, ProductId, Quantity, Step,
+};
 use crate::saga;
 
 /// Where the idempotency record stands in the placing transaction.
 const RECORD_AT: usize = 2;
 
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
 pub struct NewOrder {
+    /// The product to order (`GET /v1/products`).
+    #[schema(value_type = shared::openapi::Id)]
     pub product_id: ProductId,
+    /// How many units: 1 to 100.
+    #[schema(value_type = u32, minimum = 1, maximum = 100)]
     pub quantity: Quantity,
+    /// The payment provider's one-time token (`tok_ok` in the sandbox), never card data.
+    #[schema(schema_with = payment_token_schema)]
     pub payment_token: PaymentToken,
+}
+
+/// The answer to a placed order (and to its replays).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPlaced {
+    #[schema(value_type = shared::openapi::Id)]
+    pub order_id: String,
+    /// Always `pending`: the saga has just started. Read the order to follow it.
+    #[schema(schema_with = pending_only)]
+    pub status: OrderStatus,
+}
+
+/// `PaymentToken`'s rule: 1 to 100 characters, none of them white space or a control.
+fn payment_token_schema() -> utoipa::openapi::schema::Object {
+    use shared::openapi::{CONTROL, WHITE_SPACE};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(PAYMENT_TOKEN_MAX_CHARS))
+        .pattern(Some(format!("^[^{CONTROL}{WHITE_SPACE}]+$")))
+        .description(Some(
+            "The payment provider's one-time token (`tok_ok` in the sandbox), never card data: \
+             1 to 100 characters, no white space or control characters.",
+        ))
+        .build()
+}
+
+/// The one status a new order has.
+fn pending_only() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([OrderStatus::Pending.as_str()]))
+        .description(Some(
+            "Always `pending`: the saga has just started. Read the order to follow it.",
+        ))
+        .build()
 }
 
 impl FromJson for NewOrder {
@@ -41,6 +90,34 @@ impl FromJson for NewOrder {
     }
 }
 
+/// Place an order
+///
+/// Requires `Idempotency-Key`. Answers at once with the order `pending`; the saga then
+/// reserves the stock and captures the payment, and the order ends `confirmed`, or
+/// `rejected` (out of stock, no such product) or `cancelled` (payment declined): read it
+/// with `getOrder`. Replaying the same request with the same key answers the first 202 again.
+#[utoipa::path(
+    post,
+    path = "/v1/orders",
+    tag = "orders",
+    operation_id = "placeOrder",
+    security(("bearer" = [])),
+    params(shared::openapi::IdempotencyKeyHeader),
+    request_body = NewOrder,
+    responses(
+        (status = 202, description = "The order is placed and its saga started (or this is a replay of that answer).",
+         body = OrderPlaced,
+         headers(
+            ("Location" = String, description = "The order's URL: `/v1/orders/{orderId}`."),
+            ("idempotent-replayed" = String, description = "`true` when this is the first answer replayed."),
+         ),
+         links(
+            ("GetOrder" = (operation_id = "getOrder", parameters(("id" = "$response.body#/orderId")))),
+            ("CancelOrder" = (operation_id = "cancelOrder", parameters(("id" = "$response.body#/orderId")))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"409": ["idempotency_key_reused"]}))),
+)]
 pub async fn handle_place(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let key = IdempotencyKey::required(&req)?;
@@ -69,11 +146,14 @@ pub async fn handle_place(app: &App, req: Request) -> HttpResult {
         updated_at: rfc3339(now),
     };
     let (order, first_command) = saga::start(draft).map_err(ApiError::internal)?;
-    let body = json!({"orderId": order.id, "status": order.status});
+    let body = OrderPlaced {
+        order_id: order.id.clone(),
+        status: order.status,
+    };
     let answer = Recorded {
         fingerprint: fingerprint.clone(),
         status: StatusCode::ACCEPTED.as_u16(),
-        body: body.to_string(),
+        body: serde_json::to_string(&body).map_err(ApiError::internal)?,
     };
     let mut items = app.store.place(&order)?;
     items.push(records.record(&caller.user_id, &key, &answer, now)?);

@@ -24,6 +24,19 @@ pub(crate) async fn visible_order(app: &App, caller: &Caller, id: &str) -> Resul
         .ok_or(Error::OrderNotFound)
 }
 
+/// Read an order
+///
+/// One's own order; admins may read any. Another customer's order is a 404.
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{id}",
+    tag = "orders",
+    operation_id = "getOrder",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The order's id.")),
+    responses((status = 200, description = "The order as it stands.", body = OrderView)),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_get(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let id = path_id(&req, "id")?;
@@ -31,6 +44,16 @@ pub async fn handle_get(app: &App, req: Request) -> HttpResult {
     json(StatusCode::OK, &OrderView::from(&order))
 }
 
+/// List one's orders, newest first
+#[utoipa::path(
+    get,
+    path = "/v1/orders",
+    tag = "orders",
+    operation_id = "listOrders",
+    security(("bearer" = [])),
+    params(shared::openapi::PageQuery),
+    responses((status = 200, description = "A page of the caller's orders, newest first.", body = Page<OrderView>)),
+)]
 pub async fn handle_list(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let cursors = app.cursors()?;
