@@ -70,5 +70,12 @@ pub(crate) fn epoch_day(t: time::OffsetDateTime) -> i64 {
 
 /// This domain's operations in the API contract (assembled into `docs/openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(
+    modules::handle_create,
+    modules::handle_list,
+    progress::handle_plan,
+    sessions::handle_start,
+    sessions::handle_submit,
+    progress::handle_progress,
+))]
 pub struct ApiDoc;

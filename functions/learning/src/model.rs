@@ -20,6 +20,59 @@ pub const MAX_CHOICES: usize = 6;
 #[serde(try_from = "u8", into = "u8")]
 pub struct Level(u8);
 
+impl utoipa::PartialSchema for Level {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(Self::MIN))
+            .maximum(Some(Self::MAX))
+            .description(Some("A module's difficulty, 1 (easiest) to 5."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Level {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ModuleLevel".into()
+    }
+}
+
+/// The index of one of an exercise's choices (0 is the first): 0 to 5 wherever it is read,
+/// so that a request the contract refuses is refused before anything is looked up; whether
+/// the exercise has that many choices is checked where the exercise is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u32")]
+pub struct ChoiceIndex(pub u32);
+
+impl TryFrom<u32> for ChoiceIndex {
+    type Error = String;
+
+    fn try_from(n: u32) -> Result<Self, Self::Error> {
+        if (n as usize) < MAX_CHOICES {
+            Ok(Self(n))
+        } else {
+            Err(format!("must be from 0 to {}", MAX_CHOICES - 1))
+        }
+    }
+}
+
+impl utoipa::PartialSchema for ChoiceIndex {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(MAX_CHOICES - 1))
+            .description(Some(
+                "The index of one of the exercise's choices, 0 for the first.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ChoiceIndex {}
+
 impl Level {
     pub const MIN: u8 = 1;
     pub const MAX: u8 = 5;
@@ -48,19 +101,25 @@ impl From<Level> for u8 {
 }
 
 /// An exercise as authored and stored, with its answer. Never sent to a student.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ModuleExercise)]
 pub struct Exercise {
     pub prompt: String,
+    #[schema(min_items = 2, max_items = 6)]
     pub choices: Vec<String>,
+    /// The right choice's index, 0 for the first.
+    #[schema(minimum = 0, maximum = 5)]
     pub answer_index: u32,
 }
 
-/// An exercise as a student sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An exercise as a student sees it: no answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SessionExercise)]
 pub struct ExerciseView {
     pub prompt: String,
+    #[schema(min_items = 2, max_items = 6)]
     pub choices: Vec<String>,
 }
 
@@ -74,14 +133,18 @@ impl From<&Exercise> for ExerciseView {
 }
 
 /// A module as stored. Serialised whole only to admins (it holds the answers).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Module {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
     pub title: String,
     pub skill: String,
+    #[schema(minimum = 1, maximum = 5)]
     pub level: u8,
+    #[schema(min_items = 1, max_items = 50)]
     pub exercises: Vec<Exercise>,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub created_at: String,
 }
 
@@ -97,38 +160,57 @@ impl Module {
     }
 }
 
-/// One entry of `GET /learning/modules`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One entry of `GET /learning/modules`: a module without its exercises.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ModuleSummary {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
     pub title: String,
     pub skill: String,
+    #[schema(minimum = 1, maximum = 5)]
     pub level: u8,
+    #[schema(minimum = 1, maximum = 50)]
     pub exercise_count: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The cursor of the next page; `null` on the last one.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// Whether a plan's step is still to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = PlanItemStatus)]
 pub enum ItemStatus {
     Todo,
     Done,
 }
 
 /// One step of a plan: train `skill` at `level`, with `moduleId` suggested.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanItem {
-    /// The catalogue's module closest to the level; `None` while it has none for the skill.
+    /// The catalogue's module closest to the level; `null` while it has none for the skill.
+    #[schema(value_type = Option<shared::openapi::Id>, required = true)]
     pub module_id: Option<String>,
     pub skill: String,
+    #[schema(minimum = 1, maximum = 5)]
     pub level: u8,
-    /// The skill's ratio in the attempt the plan was built from.
+    /// The skill's ratio in the attempt the plan was built from: weak, so under 0.8.
+    #[schema(minimum = 0, exclusive_maximum = 0.8)]
     pub ratio: f64,
     pub status: ItemStatus,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `completed` once every item is done (at once for a plan with no items).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanStatus {
     Active,
@@ -144,15 +226,23 @@ impl PlanStatus {
     }
 }
 
-/// `GET /learning/plan`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A training plan: one item per weak skill of the attempt it was built from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = TrainingPlan)]
 pub struct Plan {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
+    /// The graded attempt the plan was built from.
+    #[schema(value_type = shared::openapi::Id)]
     pub attempt_id: String,
     pub status: PlanStatus,
+    /// The weak skills, weakest first; empty when the attempt had none.
     pub items: Vec<PlanItem>,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub created_at: String,
+    /// When the last item was done; `null` while the plan is active.
+    #[schema(value_type = Option<shared::openapi::Timestamp>, required = true)]
     pub completed_at: Option<String>,
     /// Bumped by every change, so two sessions finishing at once cannot lose an update.
     #[serde(skip)]
@@ -160,11 +250,16 @@ pub struct Plan {
 }
 
 /// `{correct, total, mastered}` of a submitted session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionResult {
+    /// Answers that were right.
+    #[schema(minimum = 0, maximum = 50)]
     pub correct: u32,
+    /// The session's exercises.
+    #[schema(minimum = 1, maximum = 50)]
     pub total: u32,
+    /// Whether `correct / total` is at least 0.8.
     pub mastered: bool,
 }
 
@@ -182,12 +277,27 @@ pub struct Session {
 }
 
 /// One entry of `GET /learning/progress`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SkillProgress {
     pub skill: String,
     /// The highest level of this skill mastered in a session (0: none yet).
+    #[schema(minimum = 0, maximum = 5)]
     pub mastery: u8,
     /// Sessions submitted for this skill.
+    #[schema(minimum = 1)]
     pub sessions: u32,
+}
+
+/// A student's progress: per skill trained, and the streak.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = LearningProgress)]
+pub struct Progress {
+    /// Every skill with a submitted session.
+    pub skills: Vec<SkillProgress>,
+    /// Consecutive UTC days with a submitted session, ending today (or yesterday, until
+    /// today has one).
+    #[schema(minimum = 0)]
+    pub streak_days: u32,
 }

@@ -3,33 +3,110 @@
 use http::StatusCode;
 use lambda_http::Request;
 use serde::Deserialize;
-use serde_json::json;
 use shared::clock::rfc3339;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body_limited, query};
 use shared::paging::PageRequest;
 use shared::{ApiError, FieldError};
 
 use crate::model::{
-    Choice, Exercise, Level, MAX_CHOICES, MAX_EXERCISES, MIN_CHOICES, Module, Prompt, Skill, Title,
+    Choice, ChoiceIndex, Exercise, Level, MAX_CHOICES, MAX_EXERCISES, MIN_CHOICES, Module,
+    ModuleSummary, Page, Prompt, Skill, Title,
 };
 use crate::{App, Error};
 
-/// Up to 50 exercises of 6 choices.
-const BODY_LIMIT: usize = 128 * 1024;
+/// Room for the largest valid module (50 exercises of a 500-character prompt and 6 choices
+/// of 200, about 85,000 characters) even when every character arrives as a JSON escape
+/// (`\ud83d\ude00` is 12 bytes for one character); anything larger is a 413.
+pub const BODY_LIMIT: usize = 1088 * 1024;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewExercise {
     pub prompt: Prompt,
     pub choices: Vec<Choice>,
-    pub answer_index: u32,
+    pub answer_index: ChoiceIndex,
 }
 
-#[derive(Debug)]
+/// `{prompt, choices, answerIndex}`, where `answerIndex` must name one of the choices:
+/// beyond what a derived schema can say, so one branch per number of choices.
+impl utoipa::PartialSchema for NewExercise {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::ToSchema;
+        use utoipa::openapi::schema::{
+            AdditionalProperties, AllOf, AnyOf, ArrayBuilder, ObjectBuilder, Ref, Type,
+        };
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("prompt", Ref::from_schema_name(Prompt::name()))
+            .property(
+                "choices",
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name(Choice::name()))
+                    .min_items(Some(MIN_CHOICES))
+                    .max_items(Some(MAX_CHOICES)),
+            )
+            .property("answerIndex", Ref::from_schema_name(ChoiceIndex::name()))
+            .required("prompt")
+            .required("choices")
+            .required("answerIndex")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        // With n choices, the answer is one of 0..n; the fields are closed by the first part.
+        let mut answer_fits = AnyOf::builder();
+        for n in MIN_CHOICES..=MAX_CHOICES {
+            answer_fits = answer_fits.item(
+                ObjectBuilder::new()
+                    .property(
+                        "choices",
+                        ArrayBuilder::new()
+                            .items(Ref::from_schema_name(Choice::name()))
+                            .min_items(Some(n))
+                            .max_items(Some(n)),
+                    )
+                    .property(
+                        "answerIndex",
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(0))
+                            .maximum(Some(n - 1)),
+                    )
+                    .additional_properties(Some(AdditionalProperties::FreeForm(true))),
+            );
+        }
+        AllOf::builder()
+            .description(Some(
+                "An exercise: a prompt, 2 to 6 choices and the index of the right one.",
+            ))
+            .item(fields)
+            .item(answer_fits)
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NewExercise {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "NewModuleExercise".into()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((Prompt::name().into(), Prompt::schema()));
+        schemas.push((Choice::name().into(), Choice::schema()));
+        schemas.push((ChoiceIndex::name().into(), ChoiceIndex::schema()));
+    }
+}
+
+/// A module to add to the catalogue.
+#[derive(Debug, utoipa::ToSchema)]
 pub struct NewModule {
     pub title: Title,
     pub skill: Skill,
     pub level: Level,
+    #[schema(min_items = 1, max_items = 50)]
     pub exercises: Vec<NewExercise>,
 }
 
@@ -53,7 +130,7 @@ impl FromJson for NewModule {
                         format!("must hold {MIN_CHOICES} to {MAX_CHOICES} choices"),
                     );
                 }
-                if e.answer_index as usize >= e.choices.len() {
+                if e.answer_index.0 as usize >= e.choices.len() {
                     f.error(
                         &format!("exercises[{i}].answerIndex"),
                         "must be the index of one of the choices",
@@ -83,7 +160,7 @@ impl NewModule {
                 .map(|e| Exercise {
                     prompt: e.prompt.into(),
                     choices: e.choices.into_iter().map(String::from).collect(),
-                    answer_index: e.answer_index,
+                    answer_index: e.answer_index.0,
                 })
                 .collect(),
             created_at,
@@ -91,7 +168,28 @@ impl NewModule {
     }
 }
 
-/// `POST /v1/learning/modules` (admin) → 201 the module, answers included.
+/// Add a module to the catalogue
+///
+/// Admins only. The answer is the module, answers included; plans built from then on may
+/// suggest it.
+#[utoipa::path(
+    post,
+    path = "/v1/learning/modules",
+    tag = "learning",
+    operation_id = "createModule",
+    security(("bearer" = [])),
+    request_body = NewModule,
+    responses(
+        (status = 201, description = "The module, answers included.", body = Module,
+         links(
+            ("StartSession" = (operation_id = "startSession",
+                request_body = json!({"moduleId": "$response.body#/id"}))),
+            ("ListModulesOfSkill" = (operation_id = "listModules",
+                parameters(("skill" = "$response.body#/skill")))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"403": ["forbidden"]}))),
+)]
 pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     caller.require_admin()?;
@@ -105,7 +203,23 @@ pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     json(StatusCode::CREATED, &module)
 }
 
-/// `GET /v1/learning/modules[?skill=]`: summaries (no exercises), by skill then level.
+/// List the catalogue's modules
+///
+/// Summaries, without the exercises, by skill then level; `?skill=` keeps one skill's.
+#[utoipa::path(
+    get,
+    path = "/v1/learning/modules",
+    tag = "learning",
+    operation_id = "listModules",
+    security(("bearer" = [])),
+    params(
+        ("skill" = Option<Skill>, Query,
+         description = "Only this skill's modules (a cursor is bound to it)."),
+        shared::openapi::PageQuery,
+    ),
+    responses((status = 200, description = "A page of module summaries, by skill then level.",
+               body = Page<ModuleSummary>)),
+)]
 pub async fn handle_list(app: &App, req: Request) -> HttpResult {
     app.verifier.authenticate(&req, app.clock.now())?;
     let skill = query(&req, "skill")
@@ -121,8 +235,118 @@ pub async fn handle_list(app: &App, req: Request) -> HttpResult {
         .store
         .modules(skill.as_ref().map(Skill::as_str), &page, codec, &scope)
         .await?;
-    json(
-        StatusCode::OK,
-        &json!({ "items": items, "nextCursor": next_cursor }),
-    )
+    json(StatusCode::OK, &Page { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn parse(body: &Value) -> Result<NewModule, ApiError> {
+        let req = http::Request::builder()
+            .method("POST")
+            .header("content-type", "application/json")
+            .body(lambda_http::Body::Text(body.to_string()))
+            .unwrap_or_default();
+        json_body_limited(&req, BODY_LIMIT)
+    }
+
+    fn module(exercises: Value) -> Value {
+        json!({"title": " Fractions ", "skill": "fractions", "level": 2, "exercises": exercises})
+    }
+
+    fn invalid_fields(body: &Value) -> Vec<String> {
+        match parse(body) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.errors.iter().map(|f| f.field.clone()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_valid_module_parses_and_is_trimmed() {
+        let body = module(json!([{"prompt": "1+1?", "choices": ["1", "2"], "answerIndex": 1}]));
+        let m = parse(&body).map(|m| m.into_module("t".into()));
+        assert!(matches!(&m, Ok(m) if m.title == "Fractions" && m.exercises[0].answer_index == 1));
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        let mut body = module(json!([{"prompt": "p", "choices": ["a", "b"], "answerIndex": 1.0}]));
+        body["level"] = json!(5.0);
+        let m = parse(&body).map(|m| (m.level.get(), m.exercises[0].answer_index.0));
+        assert!(matches!(m, Ok((5, 1))));
+    }
+
+    #[test]
+    fn levels_and_answers_outside_their_range_are_refused() {
+        for level in [
+            json!(0),
+            json!(6),
+            json!(1.5),
+            json!(-1),
+            json!(256),
+            json!("2"),
+        ] {
+            let mut body =
+                module(json!([{"prompt": "p", "choices": ["a", "b"], "answerIndex": 0}]));
+            body["level"] = level.clone();
+            assert_eq!(invalid_fields(&body), ["level"], "{level}");
+        }
+        for answer in [
+            json!(2),
+            json!(6),
+            json!(-1),
+            json!(0.5),
+            json!(4_294_967_296_u64),
+        ] {
+            let body =
+                module(json!([{"prompt": "p", "choices": ["a", "b"], "answerIndex": answer}]));
+            assert_eq!(
+                invalid_fields(&body),
+                ["exercises[0].answerIndex"],
+                "{answer}"
+            );
+        }
+    }
+
+    #[test]
+    fn exercises_and_choices_are_counted() {
+        let one = json!({"prompt": "p", "choices": ["a", "b"], "answerIndex": 0});
+        assert_eq!(invalid_fields(&module(json!([]))), ["exercises"]);
+        let many: Vec<Value> = (0..=MAX_EXERCISES).map(|_| one.clone()).collect();
+        assert_eq!(invalid_fields(&module(json!(many))), ["exercises"]);
+        let most: Vec<Value> = (0..MAX_EXERCISES).map(|_| one.clone()).collect();
+        assert!(parse(&module(json!(most))).is_ok());
+        let seven =
+            json!([{"prompt": "p", "choices": ["a","b","c","d","e","f","g"], "answerIndex": 0}]);
+        assert_eq!(invalid_fields(&module(seven)), ["exercises[0].choices"]);
+        let unknown =
+            json!([{"prompt": "p", "choices": ["a", "b"], "answerIndex": 0, "hint": "x"}]);
+        assert_eq!(invalid_fields(&module(unknown)), ["exercises[0].hint"]);
+    }
+
+    /// The largest valid module, every character a 12-byte JSON escape, fits the limit.
+    #[test]
+    fn the_largest_module_fits_the_body_limit() {
+        let escaped = |n: usize| "\\ud83d\\ude00".repeat(n);
+        let exercise = format!(
+            r#"{{"prompt":"{}","choices":[{}],"answerIndex":5}}"#,
+            escaped(500),
+            vec![format!(r#""{}""#, escaped(200)); MAX_CHOICES].join(",")
+        );
+        let body = format!(
+            r#"{{"title":"{}","skill":"{}","level":5,"exercises":[{}]}}"#,
+            escaped(200),
+            "\\u0061".repeat(40),
+            vec![exercise; MAX_EXERCISES].join(",")
+        );
+        assert!(body.len() <= BODY_LIMIT, "{} bytes", body.len());
+        let req = http::Request::builder()
+            .method("POST")
+            .header("content-type", "application/json")
+            .body(lambda_http::Body::Text(body))
+            .unwrap_or_default();
+        assert!(json_body_limited::<NewModule>(&req, BODY_LIMIT).is_ok());
+    }
 }

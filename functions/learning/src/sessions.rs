@@ -15,14 +15,18 @@ use shared::events::{Envelope, EventType, queues};
 use shared::http::{Fields, FromJson, HttpResult, json, json_body, path_id};
 use shared::{ApiError, FieldError};
 
-use crate::model::{ExerciseView, PlanStatus, Session, SessionResult};
+use crate::model::{ChoiceIndex, ExerciseView, MAX_EXERCISES, PlanStatus, Session, SessionResult};
 use crate::planning::{all_done, apply_mastery, is_mastered};
 use crate::{App, Error, epoch_day};
 
 const MAX_ROUNDS: usize = 5;
 
-/// `{moduleId}`.
+/// `{moduleId}`: the module to train.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
 pub struct StartSession {
+    /// The module to train.
+    #[schema(value_type = shared::openapi::Id)]
     pub module_id: String,
 }
 
@@ -37,7 +41,48 @@ impl FromJson for StartSession {
     }
 }
 
-/// `POST /v1/learning/sessions` → 201 `{sessionId, moduleId, skill, level, exercises}`.
+/// A session as started: the module's exercises, without their answers.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = StartedSession)]
+pub struct Started {
+    #[schema(value_type = shared::openapi::Id)]
+    pub session_id: String,
+    #[schema(value_type = shared::openapi::Id)]
+    pub module_id: String,
+    /// The module's title.
+    pub title: String,
+    pub skill: String,
+    #[schema(minimum = 1, maximum = 5)]
+    pub level: u8,
+    /// Answer them in this order.
+    #[schema(min_items = 1, max_items = 50)]
+    pub exercises: Vec<ExerciseView>,
+    #[schema(value_type = shared::openapi::Timestamp)]
+    pub started_at: String,
+}
+
+/// Start a training session on a module
+///
+/// The session holds the module's exercises as they are now; submit one answer per
+/// exercise to `POST /v1/learning/sessions/{id}/submit`.
+#[utoipa::path(
+    post,
+    path = "/v1/learning/sessions",
+    tag = "learning",
+    operation_id = "startSession",
+    security(("bearer" = [])),
+    request_body = StartSession,
+    responses(
+        (status = 201, description = "The session, with its exercises (no answers).",
+         body = Started,
+         links(
+            ("SubmitSession" = (operation_id = "submitSession",
+                parameters(("id" = "$response.body#/sessionId")))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_start(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let input: StartSession = json_body(&req)?;
@@ -63,27 +108,39 @@ pub async fn handle_start(app: &App, req: Request) -> HttpResult {
     let exercises: Vec<ExerciseView> = session.exercises.iter().map(ExerciseView::from).collect();
     json(
         StatusCode::CREATED,
-        &json!({
-            "sessionId": session.id,
-            "moduleId": session.module_id,
-            "title": module.title,
-            "skill": session.skill,
-            "level": session.level,
-            "exercises": exercises,
-            "startedAt": session.started_at,
-        }),
+        &Started {
+            session_id: session.id,
+            module_id: session.module_id,
+            title: module.title,
+            skill: session.skill,
+            level: session.level,
+            exercises,
+            started_at: session.started_at,
+        },
     )
 }
 
 /// `{answers: [choiceIndex, ...]}`, one per exercise in the session's order.
+#[derive(utoipa::ToSchema)]
 pub struct SessionAnswers {
+    /// One choice index per exercise, in the session's order: exactly as many as the
+    /// session has exercises, each naming one of its exercise's choices (a 400 otherwise,
+    /// unless the session was submitted before: then its first result).
+    #[schema(value_type = Vec<ChoiceIndex>, min_items = 1, max_items = 50)]
     pub answers: Vec<u32>,
 }
 
 impl FromJson for SessionAnswers {
     fn from_json(f: &mut Fields) -> Option<Self> {
+        let answers: Vec<ChoiceIndex> = f.required("answers")?;
+        // No session has more exercises: refused before the session is read, so that a
+        // second submit (which returns the first result) refuses it as well.
+        if !(1..=MAX_EXERCISES).contains(&answers.len()) {
+            f.error("answers", format!("must hold 1 to {MAX_EXERCISES} answers"));
+            return None;
+        }
         Some(Self {
-            answers: f.required("answers")?,
+            answers: answers.into_iter().map(|a| a.0).collect(),
         })
     }
 }
@@ -192,11 +249,84 @@ pub async fn submit(
     Err(ApiError::internal("the session kept changing while it was being submitted").into())
 }
 
-/// `POST /v1/learning/sessions/{id}/submit` → `{correct, total, mastered}`.
+/// Submit a session's answers
+///
+/// Scores the answers and counts the session in the caller's progress and streak; a
+/// mastered session (at least 80% right) marks the current plan's items of its skill, up to
+/// its level, done. Submitting again returns the first result and changes nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/learning/sessions/{id}/submit",
+    tag = "learning",
+    operation_id = "submitSession",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The session's id (the caller's own).")),
+    request_body = SessionAnswers,
+    responses((status = 200, description = "The session's result (the first one, if it was submitted before).",
+               body = SessionResult)),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_submit(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let session_id = path_id(&req, "id")?;
     let input: SessionAnswers = json_body(&req)?;
     let result = submit(app, &caller.user_id, &session_id, &input.answers).await?;
     json(StatusCode::OK, &result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn parse(body: &Value) -> Result<Vec<u32>, Vec<String>> {
+        let req = http::Request::builder()
+            .method("POST")
+            .header("content-type", "application/json")
+            .body(lambda_http::Body::Text(body.to_string()))
+            .unwrap_or_default();
+        shared::http::json_body::<SessionAnswers>(&req)
+            .map(|a| a.answers)
+            .map_err(|e| e.errors.iter().map(|f| f.field.clone()).collect())
+    }
+
+    #[test]
+    fn answers_are_choice_indexes_whole_numbers_included() {
+        assert_eq!(parse(&json!({"answers": [0, 5, 2.0]})), Ok(vec![0, 5, 2]));
+        assert_eq!(
+            parse(&json!({"answers": [1, 6]})),
+            Err(vec!["answers[1]".into()])
+        );
+        assert_eq!(
+            parse(&json!({"answers": [1.5]})),
+            Err(vec!["answers[0]".into()])
+        );
+        assert_eq!(
+            parse(&json!({"answers": [-1]})),
+            Err(vec!["answers[0]".into()])
+        );
+    }
+
+    #[test]
+    fn one_to_fifty_answers_are_read() {
+        assert_eq!(parse(&json!({"answers": []})), Err(vec!["answers".into()]));
+        assert!(parse(&json!({"answers": vec![0; MAX_EXERCISES]})).is_ok());
+        assert_eq!(
+            parse(&json!({"answers": vec![0; MAX_EXERCISES + 1]})),
+            Err(vec!["answers".into()])
+        );
+    }
+
+    #[test]
+    fn a_module_id_is_read_in_its_canonical_spelling() {
+        let req = http::Request::builder()
+            .method("POST")
+            .header("content-type", "application/json")
+            .body(lambda_http::Body::Text(
+                json!({"moduleId": "01jdemm0000000000000000011"}).to_string(),
+            ))
+            .unwrap_or_default();
+        let start = shared::http::json_body::<StartSession>(&req).map(|s| s.module_id);
+        assert_eq!(start.ok().as_deref(), Some("01JDEMM0000000000000000011"));
+    }
 }
