@@ -6,15 +6,37 @@ use std::collections::BTreeMap;
 
 use http::StatusCode;
 use lambda_http::Request;
-use serde_json::json;
 use shared::clock::rfc3339;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body, no_content, path_id};
 use shared::paging::PageRequest;
 
-use crate::model::{AssessmentStatus, Attempt, AttemptStatus};
+use crate::model::{AssessmentStatus, Attempt, AttemptStatus, AttemptSummary, AttemptView, Page};
 use crate::{App, Error, epoch_ms};
 
-/// `POST /v1/assessments/{id}/attempts` → 201 the attempt, its questions without answers.
+/// Start an attempt
+///
+/// At a published assessment: its questions (without answers) are fixed for the attempt,
+/// and the clock starts: answers can be saved until `expiresAt`.
+#[utoipa::path(
+    post,
+    path = "/v1/assessments/{id}/attempts",
+    tag = "assessments",
+    operation_id = "startAttempt",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The published assessment's id.")),
+    responses(
+        (status = 201, description = "The attempt, `in_progress`, with no answers yet.", body = AttemptView,
+         links(
+            ("SaveAnswer" = (operation_id = "saveAnswer", parameters(
+                ("attemptId" = "$response.body#/attemptId"),
+                ("questionId" = "$response.body#/questions/0/id"),
+            ))),
+            ("SubmitAttempt" = (operation_id = "submitAttempt", parameters(("attemptId" = "$response.body#/attemptId")))),
+            ("GetAttempt" = (operation_id = "getAttempt", parameters(("attemptId" = "$response.body#/attemptId")))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_start(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let id = path_id(&req, "id")?;
@@ -48,8 +70,12 @@ pub async fn handle_start(app: &App, req: Request) -> HttpResult {
     json(StatusCode::CREATED, &attempt.view(epoch_ms(now)))
 }
 
-/// `{choiceIndex}`.
+/// The choice to save for a question.
+#[derive(utoipa::ToSchema)]
 pub struct ChosenAnswer {
+    /// The index of the chosen choice in the question's `choices` (0 is the first); an index
+    /// the question does not have is a 400.
+    #[schema(rename = "choiceIndex", minimum = 0, maximum = 5)]
     pub choice_index: u32,
 }
 
@@ -70,8 +96,24 @@ fn closed(attempt: &Attempt, now_ms: i64) -> Option<Error> {
     }
 }
 
-/// `PUT /v1/attempts/{attemptId}/answers/{questionId}` `{choiceIndex}` → 204; saving again
-/// replaces the choice. 409 once the attempt is submitted or past `expiresAt`.
+/// Save an answer
+///
+/// The caller's own attempt only. Saving again replaces the choice. Refused with 409 once
+/// the attempt is submitted (`attempt_submitted`) or past `expiresAt` (`attempt_expired`).
+#[utoipa::path(
+    put,
+    path = "/v1/attempts/{attemptId}/answers/{questionId}",
+    tag = "assessments",
+    operation_id = "saveAnswer",
+    security(("bearer" = [])),
+    params(
+        ("attemptId" = String, Path, description = "The caller's attempt's id."),
+        ("questionId" = String, Path, description = "The id of one of the attempt's questions."),
+    ),
+    request_body = ChosenAnswer,
+    responses((status = 204, description = "The choice is saved.")),
+    extensions(("x-problems" = json!({"404": ["not_found"], "409": ["attempt_submitted", "attempt_expired"]}))),
+)]
 pub async fn handle_save_answer(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let attempt_id = path_id(&req, "attemptId")?;
@@ -119,7 +161,20 @@ pub async fn handle_save_answer(app: &App, req: Request) -> HttpResult {
     no_content()
 }
 
-/// `GET /v1/attempts/{attemptId}` (owner only).
+/// Read one's attempt
+///
+/// The caller's own attempt only (anyone else's is 404): its questions, the saved choices
+/// and, once submitted, its grade.
+#[utoipa::path(
+    get,
+    path = "/v1/attempts/{attemptId}",
+    tag = "assessments",
+    operation_id = "getAttempt",
+    security(("bearer" = [])),
+    params(("attemptId" = String, Path, description = "The caller's attempt's id.")),
+    responses((status = 200, description = "The attempt.", body = AttemptView)),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_get(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let attempt_id = path_id(&req, "attemptId")?;
@@ -131,7 +186,16 @@ pub async fn handle_get(app: &App, req: Request) -> HttpResult {
     json(StatusCode::OK, &attempt.view(app.now_ms()))
 }
 
-/// `GET /v1/users/me/attempts`: the caller's attempts, newest first.
+/// List one's attempts, newest first
+#[utoipa::path(
+    get,
+    path = "/v1/users/me/attempts",
+    tag = "assessments",
+    operation_id = "listMyAttempts",
+    security(("bearer" = [])),
+    params(shared::openapi::PageQuery),
+    responses((status = 200, description = "A page of the caller's attempts, newest first.", body = Page<AttemptSummary>)),
+)]
 pub async fn handle_list_mine(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let codec = app.cursors()?;
@@ -142,8 +206,5 @@ pub async fn handle_list_mine(app: &App, req: Request) -> HttpResult {
         .store
         .attempts(&caller.user_id, app.now_ms(), &page, codec, &scope)
         .await?;
-    json(
-        StatusCode::OK,
-        &json!({ "items": items, "nextCursor": next_cursor }),
-    )
+    json(StatusCode::OK, &Page { items, next_cursor })
 }

@@ -5,18 +5,20 @@
 use http::StatusCode;
 use lambda_http::Request;
 use serde::Deserialize;
-use serde_json::json;
 use shared::clock::rfc3339;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body_limited, path_id};
 use shared::paging::PageRequest;
 
 use crate::model::{
-    Assessment, AssessmentStatus, Choice, Description, MAX_CHOICES, MAX_POINTS, MAX_QUESTIONS,
-    MAX_TIME_LIMIT_SECONDS, MIN_CHOICES, Prompt, Question, Skill, Title,
+    Assessment, AssessmentDetail, AssessmentStatus, AssessmentSummary, Choice, Description,
+    MAX_CHOICES, MAX_POINTS, MAX_QUESTIONS, MAX_TIME_LIMIT_SECONDS, MIN_CHOICES, Page, Prompt,
+    Question, Skill, Title,
 };
 use crate::{App, Error};
 
-/// An assessment is the largest body of the API: up to 100 questions of 6 choices.
+/// An assessment is the largest body of the API: up to 100 questions of 6 choices. The
+/// limit also keeps the stored assessment and every attempt of it (the same texts, plus ids
+/// and a grade) well under DynamoDB's 400 KB per item, whatever the characters.
 const BODY_LIMIT: usize = 256 * 1024;
 
 #[derive(Debug, Deserialize)]
@@ -29,11 +31,95 @@ pub struct NewQuestion {
     pub points: u32,
 }
 
-#[derive(Debug)]
+/// `answerIndex` must name one of `choices`: beyond what a derived schema can say.
+impl utoipa::PartialSchema for NewQuestion {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::ToSchema;
+        use utoipa::openapi::schema::{
+            AdditionalProperties, AllOf, AnyOf, ArrayBuilder, ObjectBuilder, Ref, Type,
+        };
+        let integer = |min: u32, max: u32| {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(min))
+                .maximum(Some(max))
+        };
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("prompt", Ref::from_schema_name(Prompt::name()))
+            .property(
+                "choices",
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name(Choice::name()))
+                    .min_items(Some(MIN_CHOICES))
+                    .max_items(Some(MAX_CHOICES))
+                    .description(Some(
+                        "2 to 6 choices, answered by their index (0 is the first).",
+                    )),
+            )
+            .property(
+                "answerIndex",
+                integer(0, MAX_CHOICES as u32 - 1)
+                    .description(Some("The index of the right choice in `choices`.")),
+            )
+            .property("skill", Ref::from_schema_name(Skill::name()))
+            .property(
+                "points",
+                integer(1, MAX_POINTS).description(Some("What a right answer earns.")),
+            )
+            .required("prompt")
+            .required("choices")
+            .required("answerIndex")
+            .required("skill")
+            .required("points")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        // With n choices, the answer is one of the indexes 0 to n - 1.
+        let mut answer_in_range = AnyOf::builder();
+        for n in MIN_CHOICES..=MAX_CHOICES {
+            answer_in_range = answer_in_range.item(
+                ObjectBuilder::new()
+                    .property(
+                        "choices",
+                        ArrayBuilder::new().min_items(Some(n)).max_items(Some(n)),
+                    )
+                    .property("answerIndex", integer(0, n as u32 - 1))
+                    .additional_properties(Some(AdditionalProperties::FreeForm(true))),
+            );
+        }
+        AllOf::builder()
+            .description(Some(
+                "A question with its answer: `answerIndex` is the index of one of `choices`.",
+            ))
+            .item(fields)
+            .item(answer_in_range)
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NewQuestion {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((Prompt::name().into(), Prompt::schema()));
+        schemas.push((Choice::name().into(), Choice::schema()));
+        schemas.push((Skill::name().into(), Skill::schema()));
+    }
+}
+
+#[derive(Debug, utoipa::ToSchema)]
 pub struct NewAssessment {
     pub title: Title,
+    /// Absent or `null`: none (an empty description).
+    #[schema(value_type = Option<Description>)]
     pub description: String,
+    /// How long an attempt may take, in seconds: 1 to 86,400 (a day).
+    #[schema(rename = "timeLimitSeconds", minimum = 1, maximum = 86400)]
     pub time_limit_seconds: u32,
+    #[schema(min_items = 1, max_items = 100)]
     pub questions: Vec<NewQuestion>,
 }
 
@@ -115,7 +201,28 @@ impl NewAssessment {
     }
 }
 
-/// `POST /v1/assessments` (admin) → 201 the draft, answers included (only admins see it).
+/// Draft an assessment
+///
+/// Admins only. The draft is returned with a fresh id for it and for each question, and with
+/// the answers (only its authors ever see them); students see it once it is published. The
+/// body may be at most 256 KiB.
+#[utoipa::path(
+    post,
+    path = "/v1/assessments",
+    tag = "assessments",
+    operation_id = "createAssessment",
+    security(("bearer" = [])),
+    request_body = NewAssessment,
+    responses(
+        (status = 201, description = "The draft, with its answers.", body = Assessment,
+         links(
+            ("PublishAssessment" = (operation_id = "publishAssessment", parameters(("id" = "$response.body#/id")))),
+            ("GetAssessment" = (operation_id = "getAssessment", parameters(("id" = "$response.body#/id")))),
+            ("StartAttempt" = (operation_id = "startAttempt", parameters(("id" = "$response.body#/id")))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"403": ["forbidden"]}))),
+)]
 pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     caller.require_admin()?;
@@ -129,7 +236,26 @@ pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     json(StatusCode::CREATED, &draft)
 }
 
-/// `POST /v1/assessments/{id}/publish` (admin): `draft` → `published`, once.
+/// Publish a draft
+///
+/// Admins only: `draft` → `published`, once. From then on every student can read it (never
+/// its answers) and take it.
+#[utoipa::path(
+    post,
+    path = "/v1/assessments/{id}/publish",
+    tag = "assessments",
+    operation_id = "publishAssessment",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The assessment's id.")),
+    responses(
+        (status = 200, description = "The published assessment, without its answers.", body = AssessmentDetail,
+         links(
+            ("GetAssessment" = (operation_id = "getAssessment", parameters(("id" = "$response.body#/id")))),
+            ("StartAttempt" = (operation_id = "startAttempt", parameters(("id" = "$response.body#/id")))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"403": ["forbidden"], "404": ["not_found"], "409": ["already_published"]}))),
+)]
 pub async fn handle_publish(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     caller.require_admin()?;
@@ -150,20 +276,38 @@ pub async fn handle_publish(app: &App, req: Request) -> HttpResult {
     json(StatusCode::OK, &assessment.detail())
 }
 
-/// `GET /v1/assessments`: the published ones, newest first.
+/// List the published assessments, newest first
+#[utoipa::path(
+    get,
+    path = "/v1/assessments",
+    tag = "assessments",
+    operation_id = "listAssessments",
+    security(("bearer" = [])),
+    params(shared::openapi::PageQuery),
+    responses((status = 200, description = "A page of the published assessments, newest first.", body = Page<AssessmentSummary>)),
+)]
 pub async fn handle_list(app: &App, req: Request) -> HttpResult {
     app.verifier.authenticate(&req, app.clock.now())?;
     let codec = app.cursors()?;
     let scope = "assessments";
     let page = PageRequest::from_request(&req, codec, scope)?;
     let (items, next_cursor) = app.store.published(&page, codec, scope).await?;
-    json(
-        StatusCode::OK,
-        &json!({ "items": items, "nextCursor": next_cursor }),
-    )
+    json(StatusCode::OK, &Page { items, next_cursor })
 }
 
-/// `GET /v1/assessments/{id}`: never the answers. A draft exists only for admins.
+/// Read an assessment
+///
+/// Its questions without their answers. A draft exists only for admins: anyone else gets 404.
+#[utoipa::path(
+    get,
+    path = "/v1/assessments/{id}",
+    tag = "assessments",
+    operation_id = "getAssessment",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The assessment's id.")),
+    responses((status = 200, description = "The assessment, without its answers.", body = AssessmentDetail)),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle_get(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let id = path_id(&req, "id")?;
@@ -174,4 +318,55 @@ pub async fn handle_get(app: &App, req: Request) -> HttpResult {
         .filter(|a| a.status == AssessmentStatus::Published || caller.is_admin())
         .ok_or(Error::AssessmentNotFound)?;
     json(StatusCode::OK, &assessment.detail())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// The fields `NewAssessment` refuses in `body`.
+    fn refused(body: Value) -> Vec<String> {
+        let Value::Object(map) = body else {
+            return vec!["not an object".to_owned()];
+        };
+        let mut fields = Fields::new(map);
+        // Like `json_body`: a value with errors beside it is refused.
+        let parsed = NewAssessment::from_json(&mut fields);
+        let errors: Vec<String> = fields.into_errors().into_iter().map(|e| e.field).collect();
+        assert!(parsed.is_some() || !errors.is_empty());
+        errors
+    }
+
+    fn with_choices(n: usize, answer: usize) -> Value {
+        let choices: Vec<String> = (0..n).map(|i| format!("choice {i}")).collect();
+        json!({
+            "title": "T",
+            "timeLimitSeconds": 60,
+            "questions": [{"prompt": "p", "choices": choices, "answerIndex": answer, "skill": "s", "points": 1}],
+        })
+    }
+
+    /// What the `NewQuestion` schema says: with n choices, `answerIndex` is 0 to n - 1.
+    #[test]
+    fn the_answer_is_one_of_the_choices_for_every_count() {
+        for n in MIN_CHOICES..=MAX_CHOICES {
+            assert!(refused(with_choices(n, n - 1)).is_empty(), "{n}");
+            assert_eq!(
+                refused(with_choices(n, n)),
+                ["questions[0].answerIndex"],
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_description_may_be_absent_or_null() {
+        let mut body = with_choices(2, 0);
+        assert!(refused(body.clone()).is_empty());
+        body["description"] = Value::Null;
+        assert!(refused(body.clone()).is_empty());
+        body["description"] = json!(" ");
+        assert!(refused(body).is_empty());
+    }
 }

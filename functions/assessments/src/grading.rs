@@ -7,22 +7,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Question;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The score of one skill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AttemptSkillScore)]
 pub struct SkillScore {
     pub skill: String,
+    #[schema(minimum = 0, maximum = 10000)]
     pub score: u32,
+    #[schema(minimum = 1, maximum = 10000)]
     pub max_score: u32,
     /// `score / maxScore`, in [0, 1].
+    #[schema(minimum = 0, maximum = 1)]
     pub ratio: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An attempt's grade: the points earned, in all and per skill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AttemptGrade)]
 pub struct Grade {
+    #[schema(minimum = 0, maximum = 10000)]
     pub score: u32,
+    #[schema(minimum = 1, maximum = 10000)]
     pub max_score: u32,
     /// One per skill the questions cover, sorted by skill.
+    #[schema(min_items = 1, max_items = 100)]
     pub skills: Vec<SkillScore>,
 }
 

@@ -71,5 +71,15 @@ pub(crate) fn epoch_ms(t: time::OffsetDateTime) -> i64 {
 
 /// This domain's operations in the API contract (assembled into `docs/openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(
+    authoring::handle_create,
+    authoring::handle_publish,
+    authoring::handle_list,
+    authoring::handle_get,
+    attempts::handle_start,
+    attempts::handle_save_answer,
+    submit::handle,
+    attempts::handle_get,
+    attempts::handle_list_mine,
+))]
 pub struct ApiDoc;

@@ -22,26 +22,50 @@ pub const MAX_CHOICES: usize = 6;
 pub const MAX_POINTS: u32 = 100;
 pub const MAX_TIME_LIMIT_SECONDS: u32 = 24 * 3600;
 
+// The schemas in the API contract write these bounds as literals (`#[schema(maximum = 5)]`
+// takes no constant): changing one here means changing them there.
+const _: () = assert!(
+    MAX_QUESTIONS == 100
+        && MIN_CHOICES == 2
+        && MAX_CHOICES == 6
+        && MAX_POINTS == 100
+        && MAX_TIME_LIMIT_SECONDS == 86_400
+);
+
 /// A question as authored and stored, with its answer. Never sent to a student.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AuthoredQuestion)]
 pub struct Question {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
     pub prompt: String,
+    #[schema(min_items = 2, max_items = 6)]
     pub choices: Vec<String>,
+    /// The index of the right choice in `choices`.
+    #[schema(minimum = 0, maximum = 5)]
     pub answer_index: u32,
+    /// The skill it scores (a slug such as `linear-equations`).
     pub skill: String,
+    #[schema(minimum = 1, maximum = 100)]
     pub points: u32,
 }
 
-/// A question as a student sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A question as a student sees it: without its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AssessmentQuestion)]
 pub struct QuestionView {
+    /// What `PUT /v1/attempts/{attemptId}/answers/{questionId}` names it by.
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
     pub prompt: String,
+    /// Answered by index: `choiceIndex` 0 is the first.
+    #[schema(min_items = 2, max_items = 6)]
     pub choices: Vec<String>,
+    /// The skill it scores (a slug such as `linear-equations`).
     pub skill: String,
+    #[schema(minimum = 1, maximum = 100)]
     pub points: u32,
 }
 
@@ -57,7 +81,8 @@ impl From<&Question> for QuestionView {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `draft` (seen by admins only) until published, then `published`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssessmentStatus {
     Draft,
@@ -74,16 +99,24 @@ impl AssessmentStatus {
 }
 
 /// An assessment as stored. Serialised whole only to admins (it holds the answers).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AuthoredAssessment)]
 pub struct Assessment {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
     pub title: String,
+    /// Empty when none was given.
     pub description: String,
+    #[schema(minimum = 1, maximum = 86400)]
     pub time_limit_seconds: u32,
     pub status: AssessmentStatus,
+    #[schema(min_items = 1, max_items = 100)]
     pub questions: Vec<Question>,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub created_at: String,
+    /// `null` while it is a draft.
+    #[schema(value_type = Option<shared::openapi::Timestamp>, required = true)]
     pub published_at: Option<String>,
 }
 
@@ -124,31 +157,45 @@ impl Assessment {
 }
 
 /// One entry of `GET /assessments`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssessmentSummary {
+    #[schema(value_type = shared::openapi::Id)]
     pub id: String,
     pub title: String,
+    /// Empty when none was given.
     pub description: String,
+    #[schema(minimum = 1, maximum = 86400)]
     pub time_limit_seconds: u32,
+    #[schema(minimum = 1, maximum = 100)]
     pub question_count: usize,
+    /// The sum of the questions' points.
+    #[schema(minimum = 1, maximum = 10000)]
     pub max_score: u32,
+    /// The skills its questions score, each once, sorted.
+    #[schema(min_items = 1, max_items = 100)]
     pub skills: Vec<String>,
+    /// `null` while it is a draft.
+    #[schema(value_type = Option<shared::openapi::Timestamp>, required = true)]
     pub published_at: Option<String>,
 }
 
 /// `GET /assessments/{id}`: everything but the answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssessmentDetail {
     #[serde(flatten)]
     pub summary: AssessmentSummary,
     pub status: AssessmentStatus,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub created_at: String,
+    #[schema(min_items = 1, max_items = 100)]
     pub questions: Vec<QuestionView>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `in_progress` until submitted or past `expiresAt`; `expired` (answers frozen, not yet
+/// graded) until submitted; then `submitted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptStatus {
     InProgress,
@@ -219,33 +266,90 @@ pub fn status_at(submitted: bool, deadline_ms: i64, now_ms: i64) -> AttemptStatu
 }
 
 /// `GET /attempts/{id}`: the attempt, its saved choices and, once submitted, its result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Attempt)]
 pub struct AttemptView {
+    #[schema(value_type = shared::openapi::Id)]
     pub attempt_id: String,
+    #[schema(value_type = shared::openapi::Id)]
     pub assessment_id: String,
+    /// The assessment's title when the attempt started.
     pub title: String,
     pub status: AttemptStatus,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub started_at: String,
+    /// The deadline: `startedAt` plus the assessment's time limit.
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub expires_at: String,
+    /// `null` until submitted.
+    #[schema(value_type = Option<shared::openapi::Timestamp>, required = true)]
     pub submitted_at: Option<String>,
+    /// The assessment's questions when the attempt started, without answers.
+    #[schema(min_items = 1, max_items = 100)]
     pub questions: Vec<QuestionView>,
-    /// Question id → the saved choice.
+    #[schema(schema_with = answers_schema)]
     pub answers: BTreeMap<String, u32>,
+    /// `null` until submitted.
+    #[schema(required = true)]
     pub result: Option<Grade>,
 }
 
+/// The schema of [`AttemptView::answers`]: question id → the saved choice's index.
+fn answers_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "The saved choices: question id → the index of the chosen choice. A question not \
+             answered yet is absent.",
+        ))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(shared::openapi::ULID_PATTERN)),
+        ))
+        .additional_properties(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .maximum(Some(MAX_CHOICES - 1)),
+        ))
+        .max_properties(Some(MAX_QUESTIONS))
+        .build()
+}
+
 /// One entry of `GET /users/me/attempts`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptSummary {
+    #[schema(value_type = shared::openapi::Id)]
     pub attempt_id: String,
+    #[schema(value_type = shared::openapi::Id)]
     pub assessment_id: String,
+    /// The assessment's title when the attempt started.
     pub title: String,
     pub status: AttemptStatus,
+    /// `null` until submitted.
+    #[schema(required = true, minimum = 0, maximum = 10000)]
     pub score: Option<u32>,
+    #[schema(minimum = 1, maximum = 10000)]
     pub max_score: u32,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub started_at: String,
+    #[schema(value_type = shared::openapi::Timestamp)]
     pub expires_at: String,
+    /// `null` until submitted.
+    #[schema(value_type = Option<shared::openapi::Timestamp>, required = true)]
     pub submitted_at: Option<String>,
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The cursor of the next page; `null` on the last one.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
 }

@@ -75,6 +75,26 @@ pub async fn submit(
     Err(ApiError::internal("the attempt kept changing while it was being submitted").into())
 }
 
+/// Submit an attempt for grading
+///
+/// The caller's own attempt only. Grades the saved answers (after `expiresAt`, those saved
+/// in time) and tells learning and notifications (`attempt_graded`). Idempotent: submitting
+/// again returns the same grade.
+#[utoipa::path(
+    post,
+    path = "/v1/attempts/{attemptId}/submit",
+    tag = "assessments",
+    operation_id = "submitAttempt",
+    security(("bearer" = [])),
+    params(("attemptId" = String, Path, description = "The caller's attempt's id.")),
+    responses(
+        (status = 200, description = "The grade, the same for every submit of the attempt.", body = Grade,
+         links(
+            ("GetAttempt" = (operation_id = "getAttempt", parameters(("attemptId" = "$request.path.attemptId")))),
+         )),
+    ),
+    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+)]
 pub async fn handle(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
     let attempt_id = path_id(&req, "attemptId")?;
