@@ -4,7 +4,8 @@
 //! serde's derived structs also accept a JSON array of their fields in order
 //! (`"kakao": [false, "010..."]`) and ignore keys they do not know. Read through [`Strict`],
 //! a struct is only ever a JSON object, and an object key that is not one of the struct's
-//! fields is an error at its own path (`kakao.enabeld`), at every depth.
+//! fields is an error at its own path (`kakao.enabeld`), at every depth. A number without
+//! a fraction is an integer however it is written (`2.0`), as JSON Schema says.
 
 use serde::Deserializer;
 use serde::de::value::{MapDeserializer, SeqDeserializer};
@@ -64,7 +65,18 @@ impl<'de> Deserializer<'de> for Strict {
                 } else if let Some(i) = n.as_i64() {
                     visitor.visit_i64(i)
                 } else {
-                    visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+                    let f = n.as_f64().unwrap_or(f64::NAN);
+                    // JSON Schema's `integer` is any number without a fraction: `2.0` is 2.
+                    // Within 2^53 a float holds every integer exactly.
+                    if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                        if f >= 0.0 {
+                            visitor.visit_u64(f as u64)
+                        } else {
+                            visitor.visit_i64(f as i64)
+                        }
+                    } else {
+                        visitor.visit_f64(f)
+                    }
                 }
             }
             Value::String(s) => visitor.visit_string(s),
@@ -183,7 +195,11 @@ mod tests {
     #[test]
     fn numbers_keep_their_type_rules() {
         assert!(read::<u8>(json!(256)).is_err());
-        assert!(read::<u8>(json!(1.0)).is_err());
+        // JSON Schema's integer: a number without a fraction, however it is written.
+        assert_eq!(read::<u8>(json!(1.0)), Ok(1));
+        assert_eq!(read::<i64>(json!(-2.0)), Ok(-2));
+        assert!(read::<u8>(json!(1.5)).is_err());
+        assert!(read::<u8>(json!(256.0)).is_err());
         assert!(read::<i64>(json!(-3)).is_ok());
         assert!(read::<f64>(json!(3)).is_ok());
         assert!(read::<String>(json!(3)).is_err());

@@ -36,3 +36,24 @@ pub fn handle_get_openapi(_req: &Request) -> HttpResult {
     );
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serves_the_committed_document_as_json() {
+        let Ok(response) = handle_get_openapi(&Request::default()) else {
+            panic!("the document is always served");
+        };
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers().get(CONTENT_TYPE).map(|v| v.as_bytes()),
+            Some(&b"application/json"[..])
+        );
+        let doc: serde_json::Value =
+            serde_json::from_slice(response.body().as_ref()).unwrap_or_default();
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert!(doc["paths"]["/openapi.json"]["get"].is_object(), "{doc}");
+    }
+}
