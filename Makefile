@@ -16,11 +16,13 @@ export ADMIN_EMAIL ?= admin@studyloop.local
 export ADMIN_PASSWORD ?= studyloop-admin-pw
 LOCALCLOUD := $(CARGO_TARGET_DIR)/debug/localcloud
 
-.PHONY: help tools build dev test fmt lint check unit sam-validate sam-build invoke clean bench cost
+.PHONY: help tools build dev test fmt lint check unit sam-validate sam-build invoke clean bench cost \
+	web-deps web openapi openapi-check contract
 
 help:
 	@echo "make dev    build everything and serve the API at http://127.0.0.1:$(PORT) (PORT=...)"
-	@echo "make test   everything CI runs: fmt, clippy, unit, handler and end-to-end tests, template checks"
+	@echo "make test   everything CI runs: fmt, clippy, the contract (document, template, Schemathesis), unit, handler and end-to-end tests"
+	@echo "make openapi     regenerate docs/openapi.json and web/src/api/schema.d.ts from the code"
 	@echo "make invoke FN=SignUpFunction [EVENT=events/SignUpFunction.json]   like sam local invoke"
 	@echo "make sam-build   sam build (arm64, offline)    make clean   forget local data"
 	@echo "make bench  release build + cold start, latency, memory and size of every function (not in make test)"
@@ -40,8 +42,8 @@ $(VENV)/.installed: tools/requirements.txt
 build:
 	cargo build --workspace --all-targets
 
-dev: tools build
-	$(LOCALCLOUD) up --port $(PORT) --state-dir .localcloud --invoke-on-start UsersSeedAdminFunction --invoke-on-start AssessmentsSeedCatalogueFunction --invoke-on-start LearningSeedCatalogueFunction --invoke-on-start InventorySeedCatalogueFunction
+dev: tools build web
+	$(LOCALCLOUD) up --port $(PORT) --state-dir .localcloud --static-dir web/dist --invoke-on-start UsersSeedAdminFunction --invoke-on-start AssessmentsSeedCatalogueFunction --invoke-on-start LearningSeedCatalogueFunction --invoke-on-start InventorySeedCatalogueFunction
 
 invoke: tools build
 	$(LOCALCLOUD) invoke $(FN) --event $(or $(EVENT),events/$(FN).json) --state-dir .localcloud
@@ -63,7 +65,42 @@ sam-validate: tools
 unit: tools build
 	cargo test --workspace --no-fail-fast
 
-test: fmt lint sam-validate check unit
+# ---- the API contract (README "The API contract").
+# npm packages of web/ (openapi-typescript, Swagger UI), exactly as locked; no install scripts.
+WEB_DEPS := web/node_modules/.installed
+web-deps: $(WEB_DEPS)
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# web/dist: what the local cloud serves beside the API (/docs).
+web: web-deps
+	cd web && npm run --silent build
+
+OPENAPI := $(CARGO_TARGET_DIR)/debug/examples/openapi
+$(OPENAPI): FORCE
+	cargo build --quiet -p api --features assemble --example openapi
+FORCE:
+
+# The document from the code, and the TypeScript types from the document.
+openapi: $(OPENAPI) web-deps
+	$(OPENAPI) docs/openapi.json
+	cd web && npx --no-install openapi-typescript ../docs/openapi.json --output src/api/schema.d.ts --silent
+
+# Fails when the committed document or types are not what the code declares.
+openapi-check: $(OPENAPI) web-deps
+	$(OPENAPI) --check docs/openapi.json
+	cd web && npx --no-install openapi-typescript ../docs/openapi.json --output $(CARGO_TARGET_DIR)/schema.d.ts --silent
+	@cmp -s web/src/api/schema.d.ts $(CARGO_TARGET_DIR)/schema.d.ts \
+		|| { echo "web/src/api/schema.d.ts is not what docs/openapi.json says: run make openapi"; exit 1; }
+	@echo "web/src/api/schema.d.ts: up to date"
+
+# Schemathesis against a fresh local cloud (tools/contract/fuzz.py; FUZZ_SECONDS, FUZZ_SEED).
+FUZZ_SECONDS ?= 170
+contract: tools build
+	$(VENV)/bin/python tools/contract/fuzz.py --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
+test: fmt lint sam-validate openapi-check check unit contract
 
 sam-build: tools
 	rustup target add aarch64-unknown-linux-gnu

@@ -354,8 +354,11 @@ pub const MAX_PAGE_SIZE: usize = 100;
 pub fn page_limit(req: &Request) -> Result<usize, ApiError> {
     match query(req, "limit") {
         None => Ok(DEFAULT_PAGE_SIZE),
+        // Digits only, as the document's integer says: `+5` and ` 5` are refused.
         Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
+            Ok(n) if raw.bytes().all(|b| b.is_ascii_digit()) && (1..=MAX_PAGE_SIZE).contains(&n) => {
+                Ok(n)
+            }
             _ => Err(ApiError::field(
                 "limit",
                 format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"),

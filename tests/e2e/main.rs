@@ -2,6 +2,7 @@
 //! each test drives it over HTTP like a client would.
 
 mod auth;
+mod contract;
 mod outbox;
 mod platform;
 mod profile;

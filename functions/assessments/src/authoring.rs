@@ -216,9 +216,8 @@ impl NewAssessment {
     responses(
         (status = 201, description = "The draft, with its answers.", body = Assessment,
          links(
+            // A draft is the admins' alone: reads and attempts follow its publication.
             ("PublishAssessment" = (operation_id = "publishAssessment", parameters(("id" = "$response.body#/id")))),
-            ("GetAssessment" = (operation_id = "getAssessment", parameters(("id" = "$response.body#/id")))),
-            ("StartAttempt" = (operation_id = "startAttempt", parameters(("id" = "$response.body#/id")))),
          )),
     ),
     extensions(("x-problems" = json!({"403": ["forbidden"]}))),
