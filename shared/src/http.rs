@@ -356,7 +356,9 @@ pub fn page_limit(req: &Request) -> Result<usize, ApiError> {
         None => Ok(DEFAULT_PAGE_SIZE),
         // Digits only, as the document's integer says: `+5` and ` 5` are refused.
         Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if raw.bytes().all(|b| b.is_ascii_digit()) && (1..=MAX_PAGE_SIZE).contains(&n) => {
+            Ok(n)
+                if raw.bytes().all(|b| b.is_ascii_digit()) && (1..=MAX_PAGE_SIZE).contains(&n) =>
+            {
                 Ok(n)
             }
             _ => Err(ApiError::field(

@@ -16,12 +16,18 @@ async fn the_document_is_served_and_lists_every_route_it_is_served_by() {
         &std::fs::read_to_string(e2e::root().join("docs/openapi.json")).unwrap_or_default(),
     )
     .unwrap_or_default();
-    assert_eq!(r.body, committed, "the function serves the committed document");
+    assert_eq!(
+        r.body, committed,
+        "the function serves the committed document"
+    );
     let paths = r.body["paths"].as_object().cloned().unwrap_or_default();
     for (route, function) in t.cloud.routes() {
         let (method, path) = route.split_once(' ').unwrap_or_default();
         let op = &paths.get(path).cloned().unwrap_or_default()[method.to_ascii_lowercase()];
-        assert!(op["operationId"].is_string(), "{route} ({function}) is not documented");
+        assert!(
+            op["operationId"].is_string(),
+            "{route} ({function}) is not documented"
+        );
     }
 }
 
@@ -29,8 +35,11 @@ async fn the_document_is_served_and_lists_every_route_it_is_served_by() {
 async fn files_beside_the_api_are_served_for_gets_no_route_claims() {
     let dir = std::env::temp_dir().join(format!("studyloop-static-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("docs")).unwrap_or_default();
-    std::fs::write(dir.join("docs/index.html"), "<!doctype html><title>docs</title>")
-        .unwrap_or_default();
+    std::fs::write(
+        dir.join("docs/index.html"),
+        "<!doctype html><title>docs</title>",
+    )
+    .unwrap_or_default();
     let static_dir = dir.clone();
     let t = TestCloud::start_with(move |o| o.static_dir = Some(static_dir)).await;
     let r = t.send("GET", "/docs", &[], None).await;
@@ -111,7 +120,11 @@ async fn a_lowercase_id_names_the_same_resource() {
     let lower = format!("/v1/community/posts/{}", id.to_ascii_lowercase());
     let r = t.call("GET", &lower, None, token).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["id"], id.as_str(), "answers use the canonical spelling");
+    assert_eq!(
+        r.body["id"],
+        id.as_str(),
+        "answers use the canonical spelling"
+    );
     assert_eq!(
         t.call("PUT", &format!("{lower}/like"), None, token)
             .await
@@ -144,9 +157,7 @@ async fn an_idempotency_key_replays_the_same_content_however_it_is_formatted() {
         ("authorization", auth.as_str()),
         ("idempotency-key", "order-1"),
     ];
-    let first = format!(
-        r#"{{"productId":"{product_id}","quantity":1,"paymentToken":"tok_ok"}}"#
-    );
+    let first = format!(r#"{{"productId":"{product_id}","quantity":1,"paymentToken":"tok_ok"}}"#);
     let reformatted = format!(
         "{{\n  \"paymentToken\": \"tok_ok\",\n  \"quantity\": 1.0,\n  \"productId\": \"{product_id}\"\n}}"
     );
@@ -155,7 +166,12 @@ async fn an_idempotency_key_replays_the_same_content_however_it_is_formatted() {
         .await;
     assert_eq!(a.status, 202, "{}", a.text);
     let b = t
-        .send("POST", "/v1/orders", &headers, Some(reformatted.into_bytes()))
+        .send(
+            "POST",
+            "/v1/orders",
+            &headers,
+            Some(reformatted.into_bytes()),
+        )
         .await;
     assert_eq!(b.status, 202, "{}", b.text);
     assert_eq!(a.body["orderId"], b.body["orderId"], "one order, replayed");
