@@ -23,7 +23,7 @@ help:
 	@echo "make dev    build everything and serve the API at http://127.0.0.1:$(PORT) (PORT=...)"
 	@echo "make test   everything CI runs: fmt, clippy, the contract (document, template, Schemathesis), unit, handler and end-to-end tests"
 	@echo "make openapi     regenerate docs/openapi.json and web/src/api/schema.d.ts from the code"
-	@echo "make invoke FN=SignUpFunction [EVENT=events/SignUpFunction.json]   like sam local invoke"
+	@echo "make invoke FN=UsersSignUpFunction [EVENT=events/UsersSignUpFunction.json]   like sam local invoke"
 	@echo "make sam-build   sam build (arm64, offline)    make clean   forget local data"
 	@echo "make bench  release build + cold start, latency, memory and size of every function (not in make test)"
 	@echo "make cost   monthly AWS cost at 0..10M requests vs a monolith and containers (uses bench/results.json)"
@@ -57,6 +57,11 @@ lint:
 # The project's own template rules: a sample event and a binary per function, and more.
 check: build
 	$(LOCALCLOUD) check --template template.yaml
+	@# What `sam build` compiles, one function package at a time, never has the crash points.
+	@for dir in functions/*/; do pkg=$$(basename $$dir); \
+		if cargo tree -q -p $$pkg -e features,normal -i shared | grep -q '"fault-injection"'; then \
+			echo "$$pkg: a function's own build has shared/fault-injection"; exit 1; fi; done
+	@echo "function builds: no fault-injection points"
 
 sam-validate: tools
 	sam validate --lint --template template.yaml

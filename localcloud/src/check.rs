@@ -13,6 +13,8 @@ use crate::template::{ALARM, FUNCTION, LOG_GROUP, QUEUE, Template};
 pub struct Project {
     /// `[[bin]]` name -> the Cargo.toml declaring it.
     pub binaries: BTreeMap<String, String>,
+    /// `[[bin]]` name -> (its domain: the `functions/<domain>` folder, its `path`).
+    pub bin_sources: BTreeMap<String, (String, String)>,
     /// `events/<name>.json` stem -> `Err(reason)` when it is not valid JSON.
     pub sample_events: BTreeMap<String, Result<(), String>>,
     /// `docs/openapi.json`: `None` when absent, `Err(reason)` when it is not JSON.
@@ -44,11 +46,16 @@ impl Project {
                     .and_then(toml::Value::as_array)
                     .map(Vec::as_slice)
                     .unwrap_or_default();
+                let domain = entry_name(&manifest);
                 for bin in bins {
                     if let Some(name) = bin.get("name").and_then(toml::Value::as_str) {
                         project
                             .binaries
                             .insert(name.to_string(), manifest.display().to_string());
+                        let path = bin.get("path").and_then(toml::Value::as_str).unwrap_or("");
+                        project
+                            .bin_sources
+                            .insert(name.to_string(), (domain.clone(), path.to_string()));
                     }
                 }
             }
@@ -87,11 +94,76 @@ impl Project {
     }
 }
 
+/// The folder name of `functions/<domain>/Cargo.toml`.
+fn entry_name(manifest: &Path) -> String {
+    manifest
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `community-create-post` -> `CommunityCreatePost`.
+pub fn pascal_case(binary: &str) -> String {
+    binary
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// One name per function, by one rule: binary `<domain>-<action>` (lowercase words joined by
+/// hyphens) declared in `functions/<domain>/Cargo.toml` from `src/bin/<action>.rs` (snake
+/// case), logical id `PascalCase(binary)` + `Function`, so a log line's function leads to
+/// its file (the sample event, `events/<LogicalId>.json`, is checked by `sample_events`).
+fn one_name_per_function(template: &Template, project: &Project) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (id, f) in template.of_kind(FUNCTION) {
+        let Some(bin) = binary_of(f) else { continue };
+        let Some((domain, path)) = project.bin_sources.get(bin) else {
+            continue;
+        };
+        let words_ok = !bin.is_empty()
+            && bin.split('-').all(|w| {
+                !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+        let action = bin
+            .strip_prefix(domain.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .filter(|a| !a.is_empty());
+        let Some(action) = action.filter(|_| words_ok) else {
+            problems.push(format!(
+                "{id}: binary {bin} must be named {domain}-<action> (lowercase words joined by hyphens)"
+            ));
+            continue;
+        };
+        let file = format!("src/bin/{}.rs", action.replace('-', "_"));
+        if path != &file {
+            problems.push(format!(
+                "{id}: binary {bin} must be built from functions/{domain}/{file}, not {path}"
+            ));
+        }
+        let expected = format!("{}Function", pascal_case(bin));
+        if id != expected {
+            problems.push(format!(
+                "{id}: a function building {bin} must have the logical id {expected}"
+            ));
+        }
+    }
+    problems
+}
+
 /// Every problem found, one sentence each; empty when the template passes.
 pub fn check(template: &Template, project: &Project) -> Vec<String> {
-    let rules: [fn(&Template, &Project) -> Vec<String>; 10] = [
+    let rules: [fn(&Template, &Project) -> Vec<String>; 11] = [
         build_metadata,
         binaries_used_once,
+        one_name_per_function,
         sample_events,
         runtime_and_handler,
         log_groups,
@@ -513,6 +585,7 @@ Resources:
                 .into_iter()
                 .map(|(n, r)| (n.to_string(), r))
                 .collect(),
+            bin_sources: BTreeMap::new(),
             document: Some(Ok(serde_json::json!({
                 "paths": {"/hello": {"get": {"operationId": "hello"}}}
             }))),
@@ -717,6 +790,46 @@ Resources:
         assert_one_problem(
             check(&Template::parse(&template).unwrap(), &p),
             "declares path parameters [\"id\"], its path has [\"postId\"]",
+        );
+    }
+
+    #[test]
+    fn every_function_has_one_name_by_rule() {
+        let named = |id: &str, bin: &str| {
+            GOOD.replacen("HelloFunction:", &format!("{id}:"), 1)
+                .replacen("Binary: hello", &format!("Binary: {bin}"), 1)
+        };
+        let sources = |bin: &str, domain: &str, path: &str| Project {
+            bin_sources: [(bin.to_string(), (domain.to_string(), path.to_string()))]
+                .into_iter()
+                .collect(),
+            ..project()
+        };
+        let problems = |template: &str, p: &Project| {
+            one_name_per_function(&Template::parse(template).unwrap(), p)
+        };
+        let good = sources("greet-say-hello", "greet", "src/bin/say_hello.rs");
+        assert_eq!(
+            problems(&named("GreetSayHelloFunction", "greet-say-hello"), &good),
+            Vec::<String>::new()
+        );
+        assert_one_problem(
+            problems(&named("HelloFunction", "greet-say-hello"), &good),
+            "must have the logical id GreetSayHelloFunction",
+        );
+        assert_one_problem(
+            problems(
+                &named("GreetSayHelloFunction", "greet-say-hello"),
+                &sources("greet-say-hello", "greet", "src/bin/hello.rs"),
+            ),
+            "must be built from functions/greet/src/bin/say_hello.rs",
+        );
+        assert_one_problem(
+            problems(
+                &named("SayHelloFunction", "say-hello"),
+                &sources("say-hello", "greet", "src/bin/say_hello.rs"),
+            ),
+            "must be named greet-<action>",
         );
     }
 }

@@ -3,19 +3,21 @@
 //! The local cloud marks an invocation with a client context `{"custom":
 //! {"studyloop-fault": "<point>"}}` and sets `STUDYLOOP_FAULT_INJECTION=1` in the function's
 //! environment. Reaching that point, the process aborts, exactly like a Lambda instance that
-//! dies mid-request. In AWS neither is ever set (API Gateway sends no client context), so a
-//! point does nothing.
-
-use std::sync::OnceLock;
+//! dies mid-request. In AWS neither is ever set (API Gateway sends no client context), and
+//! more: the points exist only with the `fault-injection` feature, which the tests enable
+//! (tests/ and testkit/ depend on shared with it) and a function's own build (`sam build`,
+//! one package at a time) does not, so a deployed binary holds no crash hook at all.
 
 pub const CLIENT_CONTEXT_KEY: &str = "studyloop-fault";
 
+#[cfg(feature = "fault-injection")]
 fn enabled() -> bool {
-    static ENABLED: OnceLock<bool> = OnceLock::new();
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ENABLED.get_or_init(|| std::env::var("STUDYLOOP_FAULT_INJECTION").as_deref() == Ok("1"))
 }
 
-/// Abort the process here if this invocation asks for a fault at `point`.
+/// Abort the process here if this invocation asks for a fault at `point` (a test build).
+#[cfg(feature = "fault-injection")]
 pub fn point(ctx: Option<&lambda_runtime::Context>, point: &str) {
     if !enabled() {
         return;
@@ -28,3 +30,8 @@ pub fn point(ctx: Option<&lambda_runtime::Context>, point: &str) {
         std::process::abort();
     }
 }
+
+/// Nothing: this build has no fault-injection points.
+#[cfg(not(feature = "fault-injection"))]
+#[inline(always)]
+pub fn point(_ctx: Option<&lambda_runtime::Context>, _point: &str) {}

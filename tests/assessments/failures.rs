@@ -21,7 +21,7 @@ async fn a_submit_killed_after_its_commit_still_yields_a_plan() {
 
     // The process aborts after the transaction committed and before it answered.
     t.cloud
-        .inject_fault("SubmitAttemptFunction", "after_commit", 1);
+        .inject_fault("AssessmentsSubmitAttemptFunction", "after_commit", 1);
     submit(&t, &s, &attempt_id)
         .await
         .problem(502, "bad_gateway");

@@ -15,13 +15,13 @@ pub const SKILLS: [&str; 3] = ["fractions", "equations", "geometry"];
 
 /// Every learning function: the fault-isolation test breaks them all.
 pub const LEARNING_FUNCTIONS: [&str; 9] = [
-    "CreateModuleFunction",
-    "ListModulesFunction",
+    "LearningCreateModuleFunction",
+    "LearningListModulesFunction",
     "LearningPlanBuilderFunction",
-    "GetPlanFunction",
-    "StartSessionFunction",
-    "SubmitSessionFunction",
-    "GetProgressFunction",
+    "LearningGetPlanFunction",
+    "LearningStartSessionFunction",
+    "LearningSubmitSessionFunction",
+    "LearningGetProgressFunction",
     "LearningOutboxRelayFunction",
     "LearningSeedCatalogueFunction",
 ];

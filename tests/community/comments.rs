@@ -129,7 +129,7 @@ async fn a_crash_after_the_comment_is_written_still_notifies_the_author() {
     let id = id_of(&post);
 
     t.cloud
-        .inject_fault("AddCommentFunction", "after_commit", 1);
+        .inject_fault("CommunityAddCommentFunction", "after_commit", 1);
     comment(&t, &lee, &id, "written, then the function died")
         .await
         .problem(502, "bad_gateway");

@@ -57,7 +57,7 @@ async fn cors_preflight_allows_web_clients() {
 async fn a_broken_sign_in_leaves_sign_up_and_me_working() {
     let t = TestCloud::start().await;
     let s = t.sign_up(&email("before"), "Before").await;
-    t.cloud.set_broken("SignInFunction", true);
+    t.cloud.set_broken("UsersSignInFunction", true);
 
     t.sign_in(&s.email, PASSWORD)
         .await
@@ -74,6 +74,6 @@ async fn a_broken_sign_in_leaves_sign_up_and_me_working() {
         200
     );
 
-    t.cloud.set_broken("SignInFunction", false);
+    t.cloud.set_broken("UsersSignInFunction", false);
     assert_eq!(t.sign_in(&s.email, PASSWORD).await.status, 200);
 }

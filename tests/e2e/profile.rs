@@ -267,7 +267,7 @@ async fn logs_are_json_with_the_request_id_and_never_hold_a_secret() {
 
     let sign_in_lines: Vec<Value> = logs
         .lines()
-        .filter_map(|l| l.strip_prefix("[SignInFunction] "))
+        .filter_map(|l| l.strip_prefix("[UsersSignInFunction] "))
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     assert!(

@@ -54,7 +54,7 @@ async fn crash_while_ordering(function: &str, point: &str) {
     let kim = student(&t, "kim").await;
 
     t.cloud.inject_fault(function, point, 1);
-    let first = place_first(&t, &kim, &pid, function == "CreateOrderFunction").await;
+    let first = place_first(&t, &kim, &pid, function == "OrdersCreateOrderFunction").await;
     let first = settled(&t, &kim, &first).await;
     assert_outcome(&first, "confirmed", None);
     assert_fired(&t, function, point);
@@ -120,12 +120,12 @@ async fn crash_while_cancelling(function: &str, point: &str) {
 
 #[tokio::test]
 async fn create_order_crashing_after_its_commit_keeps_the_order_and_the_key_replays_it() {
-    crash_while_ordering("CreateOrderFunction", "after_commit").await;
+    crash_while_ordering("OrdersCreateOrderFunction", "after_commit").await;
 }
 
 #[tokio::test]
 async fn the_orchestrator_crashing_after_its_write_resumes_without_doing_a_step_twice() {
-    crash_while_ordering("OrdersSagaFunction", "after_write").await;
+    crash_while_ordering("OrdersSagaOrchestratorFunction", "after_write").await;
 }
 
 #[tokio::test]
@@ -135,12 +135,12 @@ async fn the_stock_step_crashing_after_its_write_never_reserves_twice() {
 
 #[tokio::test]
 async fn the_payment_step_crashing_after_the_provider_charged_never_charges_twice() {
-    crash_while_ordering("PaymentsStepFunction", "after_provider").await;
+    crash_while_ordering("PaymentsPaymentStepFunction", "after_provider").await;
 }
 
 #[tokio::test]
 async fn the_payment_step_crashing_after_its_write_never_charges_twice() {
-    crash_while_ordering("PaymentsStepFunction", "after_write").await;
+    crash_while_ordering("PaymentsPaymentStepFunction", "after_write").await;
 }
 
 #[tokio::test]
@@ -162,7 +162,7 @@ async fn the_payments_relay_crashing_after_publishing_sends_duplicates_that_chan
 
 #[tokio::test]
 async fn a_cancel_survives_the_orchestrator_crashing_after_its_write() {
-    crash_while_cancelling("OrdersSagaFunction", "after_write").await;
+    crash_while_cancelling("OrdersSagaOrchestratorFunction", "after_write").await;
 }
 
 #[tokio::test]
@@ -172,12 +172,12 @@ async fn a_cancel_survives_the_stock_step_crashing_after_the_release() {
 
 #[tokio::test]
 async fn a_cancel_survives_the_payment_step_crashing_after_the_provider_refunded() {
-    crash_while_cancelling("PaymentsStepFunction", "after_provider").await;
+    crash_while_cancelling("PaymentsPaymentStepFunction", "after_provider").await;
 }
 
 #[tokio::test]
 async fn a_cancel_survives_the_payment_step_crashing_after_writing_the_refund() {
-    crash_while_cancelling("PaymentsStepFunction", "after_write").await;
+    crash_while_cancelling("PaymentsPaymentStepFunction", "after_write").await;
 }
 
 #[tokio::test]

@@ -193,7 +193,7 @@ async fn cancelling_a_confirmed_order_refunds_it_and_releases_the_stock() {
 
     // While the payments step is down, the cancel is accepted and stays in progress, and
     // asking again answers the same.
-    t.cloud.set_broken("PaymentsStepFunction", true);
+    t.cloud.set_broken("PaymentsPaymentStepFunction", true);
     let first = cancel(&t, &kim, &id).await;
     assert_eq!(first.status, 202, "{}", first.text);
     assert_eq!(first.body["id"], id.as_str(), "{}", first.text);
@@ -203,7 +203,7 @@ async fn cancelling_a_confirmed_order_refunds_it_and_releases_the_stock() {
     assert_eq!(again.status, 202, "{}", again.text);
     assert_eq!(again.body, first.body);
     cancel(&t, &lee, &id).await.problem(404, "not_found");
-    t.cloud.set_broken("PaymentsStepFunction", false);
+    t.cloud.set_broken("PaymentsPaymentStepFunction", false);
 
     let done = cancelled(&t, &kim, &id).await;
     assert_outcome(&done, "cancelled", Some("cancelled_by_customer"));

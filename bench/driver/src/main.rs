@@ -50,10 +50,10 @@ const SAMPLE_ATTEMPT: &str = "01JDEMT0000000000000000001";
 
 /// The endpoints measured for warm latency, in process and through the local cloud.
 const SCENARIOS: [(&str, &str); 3] = [
-    ("GetMeFunction", "GET /v1/users/me"),
-    ("SignInFunction", "POST /v1/auth/sign-in"),
+    ("UsersGetMeFunction", "GET /v1/users/me"),
+    ("UsersSignInFunction", "POST /v1/auth/sign-in"),
     (
-        "SubmitAttemptFunction",
+        "AssessmentsSubmitAttemptFunction",
         "POST /v1/attempts/{attemptId}/submit",
     ),
 ];
@@ -295,7 +295,7 @@ fn event_for(root: &Path, function: &str, tokens: &Tokens, attempt: Option<&str>
     }
     let path = root.join("events").join(format!("{function}.json"));
     let mut text = std::fs::read_to_string(&path).unwrap_or_else(|_| "{}".into());
-    let student_owned = ["GetMeFunction", "SubmitAttemptFunction"].contains(&function);
+    let student_owned = ["UsersGetMeFunction", "AssessmentsSubmitAttemptFunction"].contains(&function);
     let token = if student_owned {
         &tokens.student
     } else {
@@ -307,7 +307,7 @@ fn event_for(root: &Path, function: &str, tokens: &Tokens, attempt: Option<&str>
     }
     let mut event: Value =
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    if function == "SignInFunction" {
+    if function == "UsersSignInFunction" {
         event["body"] =
             Value::String(json!({"email": STUDENT_EMAIL, "password": PASSWORD}).to_string());
     }
@@ -348,7 +348,7 @@ async fn cold_starts(
         eprintln!("bench: cold starts, round {}/{rounds}", round + 1);
         let tokens = fixture.tokens().await?;
         for (id, exe) in targets {
-            let attempt = if id == "SubmitAttemptFunction" {
+            let attempt = if id == "AssessmentsSubmitAttemptFunction" {
                 Some(fixture.attempt(&tokens).await?)
             } else {
                 None
@@ -411,19 +411,19 @@ async fn scenario_calls(
     let mut calls = Vec::with_capacity(n);
     for _ in 0..n {
         calls.push(match function {
-            "GetMeFunction" => HttpCall {
+            "UsersGetMeFunction" => HttpCall {
                 method: "GET",
                 path: "/v1/users/me".into(),
                 token: Some(tokens.student.clone()),
                 body: None,
             },
-            "SignInFunction" => HttpCall {
+            "UsersSignInFunction" => HttpCall {
                 method: "POST",
                 path: "/v1/auth/sign-in".into(),
                 token: None,
                 body: Some(json!({"email": STUDENT_EMAIL, "password": PASSWORD})),
             },
-            "SubmitAttemptFunction" => HttpCall {
+            "AssessmentsSubmitAttemptFunction" => HttpCall {
                 method: "POST",
                 path: format!("/v1/attempts/{}/submit", fixture.attempt(tokens).await?),
                 token: Some(tokens.student.clone()),
@@ -509,7 +509,7 @@ async fn in_process_events(
 ) -> Result<Vec<Value>> {
     let mut events = Vec::with_capacity(n);
     for i in 0..n {
-        let attempt = if function == "SubmitAttemptFunction" {
+        let attempt = if function == "AssessmentsSubmitAttemptFunction" {
             Some(fixture.attempt(tokens).await?)
         } else {
             None
@@ -631,11 +631,11 @@ async fn first_request(
     let event_path = work.join("first-request-event.json");
     std::fs::write(
         &event_path,
-        event_for(root, "GetMeFunction", &tokens, None)?.to_string(),
+        event_for(root, "UsersGetMeFunction", &tokens, None)?.to_string(),
     )?;
     let env = cloud
-        .function_environment("GetMeFunction")
-        .context("no GetMeFunction")?;
+        .function_environment("UsersGetMeFunction")
+        .context("no UsersGetMeFunction")?;
     let mut transports = vec![("http", env.clone())];
     let mut tls_note = Value::Null;
     match tls::start(&cloud.dynamodb_endpoint(), &work.join("tls")).await {
@@ -674,7 +674,7 @@ async fn first_request(
             }
         }
     }
-    let mut out = json!({"function": "GetMeFunction", "runs": runs, "tlsUnavailable": tls_note});
+    let mut out = json!({"function": "UsersGetMeFunction", "runs": runs, "tlsUnavailable": tls_note});
     for ((transport, mode), runs) in by_mode {
         out[transport][mode] = json!({
             "initMs": summary(&runs.init),
@@ -775,7 +775,7 @@ async fn main() -> Result<()> {
         }));
     }
     eprintln!("bench: first request, DynamoDB client cold and warmed");
-    let first = if !settings.skip_in_process && targets.iter().any(|(id, _)| id == "GetMeFunction")
+    let first = if !settings.skip_in_process && targets.iter().any(|(id, _)| id == "UsersGetMeFunction")
     {
         first_request(
             &cloud,

@@ -104,9 +104,9 @@ impl Target {
             })
         };
         Ok(match function {
-            "GetMeFunction" => Target::GetMe(users_app(None)?),
-            "SignInFunction" => Target::SignIn(users_app(Some(TokenSigner::from_env()?))?),
-            "SubmitAttemptFunction" => Target::Submit(assessments::App {
+            "UsersGetMeFunction" => Target::GetMe(users_app(None)?),
+            "UsersSignInFunction" => Target::SignIn(users_app(Some(TokenSigner::from_env()?))?),
+            "AssessmentsSubmitAttemptFunction" => Target::Submit(assessments::App {
                 store: assessments::Store::new(
                     client,
                     shared::config::required("ASSESSMENTS_TABLE")?,
@@ -168,7 +168,7 @@ async fn latency(function: &str, events_path: &str, out: &str) -> Result<(), Fai
         }));
     }
     let mut result = json!({"function": function, "samples": samples});
-    if function == "SignInFunction" {
+    if function == "UsersSignInFunction" {
         result["argon2idMs"] = json!(argon2id_verify_times().await?);
     }
     if let (Target::GetMe(app), Some(event)) = (&target, events.first()) {
@@ -219,7 +219,7 @@ async fn first_request(mode: &str, event_path: &str, out: &str) -> Result<(), Fa
         "warm" => shared::dynamo::connect(&config).await,
         other => return Err(format!("mode {other}: cold or warm").into()),
     };
-    let target = Target::build("GetMeFunction", client).await?;
+    let target = Target::build("UsersGetMeFunction", client).await?;
     let init = started.elapsed().as_nanos();
     let event = read_json(event_path)?;
     let mut requests = Vec::new();

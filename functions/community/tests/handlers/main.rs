@@ -55,7 +55,7 @@ async fn create_post(h: &Harness, token: &str, title: &str) -> Value {
         h,
         community::posts::handle_create,
         event(
-            "CreatePostFunction",
+            "CommunityCreatePostFunction",
             With {
                 body: Some(json!({"title": title, "body": "text"})),
                 token: Some(token),
@@ -72,7 +72,7 @@ async fn get_post(h: &Harness, token: &str, id: &str) -> Response<Body> {
         h,
         community::posts::handle_get,
         event(
-            "GetPostFunction",
+            "CommunityGetPostFunction",
             With {
                 token: Some(token),
                 id: Some(id),
@@ -92,13 +92,13 @@ async fn like(h: &Harness, token: &str, id: &str, on: bool) -> StatusCode {
         call!(
             h,
             community::likes::handle_like,
-            event("LikePostFunction", with)
+            event("CommunityLikePostFunction", with)
         )
     } else {
         call!(
             h,
             community::likes::handle_unlike,
-            event("UnlikePostFunction", with)
+            event("CommunityUnlikePostFunction", with)
         )
     };
     r.status()
@@ -112,7 +112,7 @@ async fn the_sample_post_is_created_read_and_listed_newest_first() {
         h,
         community::posts::handle_create,
         event(
-            "CreatePostFunction",
+            "CommunityCreatePostFunction",
             With {
                 token: Some(&kim),
                 ..With::default()
@@ -137,7 +137,7 @@ async fn the_sample_post_is_created_read_and_listed_newest_first() {
         h,
         community::posts::handle_list,
         event(
-            "ListPostsFunction",
+            "CommunityListPostsFunction",
             With {
                 token: Some(&kim),
                 ..With::default()
@@ -160,7 +160,7 @@ async fn the_feed_pages_with_signed_cursors() {
     }
     let page = |query: Value| {
         event(
-            "ListPostsFunction",
+            "CommunityListPostsFunction",
             With {
                 token: Some(&kim),
                 query: Some(query),
@@ -271,7 +271,7 @@ async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_do
     let id = post["id"].as_str().unwrap_or_default();
     let comment = |token: &str, body: Option<Value>| {
         event(
-            "AddCommentFunction",
+            "CommunityAddCommentFunction",
             With {
                 body,
                 token: Some(token),
@@ -312,7 +312,7 @@ async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_do
         h,
         community::comments::handle_list,
         event(
-            "ListCommentsFunction",
+            "CommunityListCommentsFunction",
             With {
                 token: Some(&reader),
                 id: Some(id),
@@ -346,7 +346,7 @@ async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
     let id = post["id"].as_str().unwrap_or_default();
     let edit = |token: &str| {
         event(
-            "UpdatePostFunction",
+            "CommunityUpdatePostFunction",
             With {
                 token: Some(token),
                 id: Some(id),
@@ -356,7 +356,7 @@ async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
     };
     let delete = |token: &str| {
         event(
-            "DeletePostFunction",
+            "CommunityDeletePostFunction",
             With {
                 token: Some(token),
                 id: Some(id),
@@ -382,7 +382,7 @@ async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
         h,
         community::comments::handle_add,
         event(
-            "AddCommentFunction",
+            "CommunityAddCommentFunction",
             With {
                 token: Some(&other),
                 id: Some(id),

@@ -103,7 +103,7 @@ async fn create(h: &Harness, token: &str, body: Value) -> Response<Body> {
         h,
         inventory::products::handle_create,
         event(
-            "CreateProductFunction",
+            "InventoryCreateProductFunction",
             With {
                 body: Some(body),
                 token: Some(token),
@@ -130,7 +130,7 @@ async fn get(h: &Harness, token: &str, id: &str) -> Response<Body> {
         h,
         inventory::products::handle_get,
         event(
-            "GetProductFunction",
+            "InventoryGetProductFunction",
             With {
                 token: Some(token),
                 id: Some(id),
@@ -191,7 +191,7 @@ async fn an_admin_creates_a_product_that_any_signed_in_user_reads_and_lists() {
         h,
         inventory::products::handle_create,
         event(
-            "CreateProductFunction",
+            "InventoryCreateProductFunction",
             With {
                 token: Some(&h.admin()),
                 ..With::default()
@@ -227,7 +227,7 @@ async fn an_admin_creates_a_product_that_any_signed_in_user_reads_and_lists() {
         h,
         inventory::products::handle_list,
         event(
-            "ListProductsFunction",
+            "InventoryListProductsFunction",
             With {
                 token: Some(&student),
                 ..With::default()
@@ -257,7 +257,7 @@ async fn only_admins_create_products_and_only_signed_in_users_read_them() {
         h,
         inventory::products::handle_create,
         event(
-            "CreateProductFunction",
+            "InventoryCreateProductFunction",
             With {
                 raw_body: Some("{"),
                 token: Some(&h.student()),
@@ -270,7 +270,7 @@ async fn only_admins_create_products_and_only_signed_in_users_read_them() {
         h,
         inventory::products::handle_list,
         event(
-            "ListProductsFunction",
+            "InventoryListProductsFunction",
             With {
                 token: Some(&h.admin()),
                 ..With::default()
@@ -281,17 +281,17 @@ async fn only_admins_create_products_and_only_signed_in_users_read_them() {
 
     // The sample events carry a placeholder, not a token.
     for function in [
-        "CreateProductFunction",
-        "ListProductsFunction",
-        "GetProductFunction",
+        "InventoryCreateProductFunction",
+        "InventoryListProductsFunction",
+        "InventoryGetProductFunction",
     ] {
         let req = event(function, With::default());
         let app = &*h.app;
         let r = match function {
-            "CreateProductFunction" => {
+            "InventoryCreateProductFunction" => {
                 respond(req, &|req| inventory::products::handle_create(app, req)).await
             }
-            "ListProductsFunction" => {
+            "InventoryListProductsFunction" => {
                 respond(req, &|req| inventory::products::handle_list(app, req)).await
             }
             _ => respond(req, &|req| inventory::products::handle_get(app, req)).await,
@@ -317,7 +317,7 @@ async fn malformed_json_is_a_400_never_a_500() {
             h,
             inventory::products::handle_create,
             event(
-                "CreateProductFunction",
+                "InventoryCreateProductFunction",
                 With {
                     raw_body: Some(raw),
                     token: Some(&admin),
@@ -437,7 +437,7 @@ async fn the_catalogue_pages_with_signed_cursors() {
     let student = h.student();
     let page = |query: Value| {
         event(
-            "ListProductsFunction",
+            "InventoryListProductsFunction",
             With {
                 token: Some(&student),
                 query: Some(query),

@@ -56,7 +56,7 @@ impl Harness {
             self,
             orders::place::handle_place,
             event(
-                "CreateOrderFunction",
+                "OrdersCreateOrderFunction",
                 With {
                     body: Some(body),
                     token: Some(token),
@@ -83,7 +83,7 @@ impl Harness {
             self,
             orders::view::handle_get,
             event(
-                "GetOrderFunction",
+                "OrdersGetOrderFunction",
                 With {
                     token: Some(token),
                     id: Some(id),
@@ -105,7 +105,7 @@ impl Harness {
             self,
             orders::view::handle_list,
             event(
-                "ListOrdersFunction",
+                "OrdersListOrdersFunction",
                 With {
                     token: Some(token),
                     query: Some(query),
@@ -120,7 +120,7 @@ impl Harness {
             self,
             orders::cancel::handle_cancel,
             event(
-                "CancelOrderFunction",
+                "OrdersCancelOrderFunction",
                 With {
                     token: Some(token),
                     id: Some(id),
@@ -132,7 +132,7 @@ impl Harness {
 
     /// One SQS batch of replies through the orchestrator.
     async fn feed(&self, replies: &[(&str, Value)]) -> SqsBatchResponse {
-        let mut raw = sample("OrdersSagaFunction");
+        let mut raw = sample("OrdersSagaOrchestratorFunction");
         let template = raw["Records"][0].clone();
         let records: Vec<Value> = replies
             .iter()
@@ -274,7 +274,7 @@ async fn the_sample_order_is_placed_with_reserve_stock_in_its_outbox() {
         h,
         orders::place::handle_place,
         event(
-            "CreateOrderFunction",
+            "OrdersCreateOrderFunction",
             With {
                 token: Some(&kim),
                 ..With::default()
@@ -378,7 +378,7 @@ async fn an_order_without_an_idempotency_key_is_400() {
             h,
             orders::place::handle_place,
             event(
-                "CreateOrderFunction",
+                "OrdersCreateOrderFunction",
                 With {
                     token: Some(&kim),
                     key: Some(key),
@@ -443,7 +443,7 @@ async fn bad_order_bodies_are_400_naming_every_bad_field() {
             h,
             orders::place::handle_place,
             event(
-                "CreateOrderFunction",
+                "OrdersCreateOrderFunction",
                 With {
                     raw_body: Some(raw),
                     token: Some(&kim),
@@ -457,7 +457,7 @@ async fn bad_order_bodies_are_400_naming_every_bad_field() {
         h,
         orders::place::handle_place,
         event(
-            "CreateOrderFunction",
+            "OrdersCreateOrderFunction",
             With {
                 token: Some(&kim),
                 content_type: Some("text/plain"),
@@ -481,7 +481,7 @@ async fn every_endpoint_wants_a_signed_in_caller() {
         h,
         orders::place::handle_place,
         event(
-            "CreateOrderFunction",
+            "OrdersCreateOrderFunction",
             With {
                 token: Some(bad),
                 ..With::default()

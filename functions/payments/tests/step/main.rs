@@ -1,5 +1,5 @@
 //! The payment step through its real handler, in process, against the DynamoDB emulator
-//! with the template's table: SQS batches made from `events/PaymentsStepFunction.json`, the
+//! with the template's table: SQS batches made from `events/PaymentsPaymentStepFunction.json`, the
 //! sandbox provider's ledger counted in the table, crashes simulated at the step's fault
 //! points. The HTTP provider is driven against a local stand-in of the payment company.
 
@@ -64,7 +64,7 @@ fn krw(amount: i64) -> Money {
 
 /// An SQS batch of the sample event, one message per body.
 fn batch(bodies: &[Value]) -> SqsEvent {
-    let sample: SqsEvent = testkit::sample_as("PaymentsStepFunction");
+    let sample: SqsEvent = testkit::sample_as("PaymentsPaymentStepFunction");
     let template = sample
         .records
         .first()
@@ -172,7 +172,7 @@ impl Harness {
 #[tokio::test]
 async fn the_sample_capture_is_charged_and_answered() {
     let h = harness().await;
-    let event: SqsEvent = testkit::sample_as("PaymentsStepFunction");
+    let event: SqsEvent = testkit::sample_as("PaymentsPaymentStepFunction");
     let sample = step::handle_batch(&h.app, step::no_faults(), event).await;
     assert!(sample.batch_item_failures.is_empty());
     let payment = h.payment("01JDQ4B0C1D2E3F4G5H6J7K8M9").await;

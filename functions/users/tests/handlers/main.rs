@@ -51,7 +51,7 @@ async fn sign_up(h: &Harness, email: &str) -> Value {
         h,
         users::sign_up::handle,
         event(
-            "SignUpFunction",
+            "UsersSignUpFunction",
             Some(json!({"email": email, "password": "correct horse battery", "name": "Kim"})),
             None
         )
@@ -82,7 +82,7 @@ async fn a_taken_email_in_any_case_is_409_and_changes_nothing() {
         h,
         users::sign_up::handle,
         event(
-            "SignUpFunction",
+            "UsersSignUpFunction",
             Some(
                 json!({"email": "KIM@example.COM", "password": "another password", "name": "Other"})
             ),
@@ -103,7 +103,7 @@ async fn concurrent_sign_ups_with_one_email_make_exactly_one_account() {
     let h = harness().await;
     let attempts = (0..8).map(|i| {
         let req = event(
-            "SignUpFunction",
+            "UsersSignUpFunction",
             Some(json!({"email": format!("Race@Example.com{}", if i % 2 == 0 { "" } else { " " }), "password": "correct horse battery", "name": "Racer"})),
             None,
         );
@@ -136,7 +136,7 @@ async fn sign_in_event_answers_tokens_and_one_401_for_both_wrong_cases() {
     let ok = call!(
         h,
         users::sign_in::handle,
-        event("SignInFunction", None, None)
+        event("UsersSignInFunction", None, None)
     );
     assert_eq!(ok.status(), StatusCode::OK);
     assert!(
@@ -149,7 +149,7 @@ async fn sign_in_event_answers_tokens_and_one_401_for_both_wrong_cases() {
         h,
         users::sign_in::handle,
         event(
-            "SignInFunction",
+            "UsersSignInFunction",
             Some(json!({"email": "sample@example.com", "password": "not the password"})),
             None
         )
@@ -158,7 +158,7 @@ async fn sign_in_event_answers_tokens_and_one_401_for_both_wrong_cases() {
         h,
         users::sign_in::handle,
         event(
-            "SignInFunction",
+            "UsersSignInFunction",
             Some(json!({"email": "nobody@example.com", "password": "not the password"})),
             None
         )
@@ -176,7 +176,7 @@ async fn repeated_failures_lock_sign_in_until_the_window_ends() {
     sign_up(&h, "sample@example.com").await;
     let bad = || {
         event(
-            "SignInFunction",
+            "UsersSignInFunction",
             Some(json!({"email": "sample@example.com", "password": "guess guess"})),
             None,
         )
@@ -190,7 +190,7 @@ async fn repeated_failures_lock_sign_in_until_the_window_ends() {
     let locked = call!(
         h,
         users::sign_in::handle,
-        event("SignInFunction", None, None)
+        event("UsersSignInFunction", None, None)
     );
     assert_eq!(
         locked.status(),
@@ -206,7 +206,7 @@ async fn repeated_failures_lock_sign_in_until_the_window_ends() {
     let after = call!(
         h,
         users::sign_in::handle,
-        event("SignInFunction", None, None)
+        event("UsersSignInFunction", None, None)
     );
     assert_eq!(after.status(), StatusCode::OK);
 }
@@ -215,7 +215,7 @@ async fn repeated_failures_lock_sign_in_until_the_window_ends() {
 async fn refresh_rotates_and_a_reused_token_revokes_the_session() {
     let h = harness().await;
     let first = sign_up(&h, "sample@example.com").await;
-    let refresh = |t: &Value| event("RefreshFunction", Some(json!({"refreshToken": t})), None);
+    let refresh = |t: &Value| event("UsersRefreshFunction", Some(json!({"refreshToken": t})), None);
 
     let second = call!(
         h,
@@ -252,7 +252,7 @@ async fn sign_out_ends_the_session() {
         h,
         users::sessions::handle_sign_out,
         event(
-            "SignOutFunction",
+            "UsersSignOutFunction",
             Some(json!({"refreshToken": s["refreshToken"]})),
             None
         )
@@ -262,7 +262,7 @@ async fn sign_out_ends_the_session() {
         h,
         users::sessions::handle_refresh,
         event(
-            "RefreshFunction",
+            "UsersRefreshFunction",
             Some(json!({"refreshToken": s["refreshToken"]})),
             None
         )
@@ -279,14 +279,14 @@ async fn me_needs_a_token_and_patch_renames() {
     let anonymous = call!(
         h,
         users::profile::handle_get,
-        event("GetMeFunction", None, None)
+        event("UsersGetMeFunction", None, None)
     );
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 
     let me = call!(
         h,
         users::profile::handle_get,
-        event("GetMeFunction", None, Some(&token))
+        event("UsersGetMeFunction", None, Some(&token))
     );
     assert_eq!(me.status(), StatusCode::OK);
     assert_eq!(body_json(&me)["id"], s["user"]["id"]);
@@ -295,7 +295,7 @@ async fn me_needs_a_token_and_patch_renames() {
     let renamed = call!(
         h,
         users::profile::handle_update,
-        event("UpdateMeFunction", None, Some(&token))
+        event("UsersUpdateMeFunction", None, Some(&token))
     );
     assert_eq!(renamed.status(), StatusCode::OK);
     assert_eq!(body_json(&renamed)["name"], "Renamed Student");
@@ -303,7 +303,7 @@ async fn me_needs_a_token_and_patch_renames() {
     let bad = call!(
         h,
         users::profile::handle_update,
-        event("UpdateMeFunction", Some(json!({"name": 7})), Some(&token))
+        event("UsersUpdateMeFunction", Some(json!({"name": 7})), Some(&token))
     );
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert_eq!(body_json(&bad)["errors"][0]["field"], "name");
@@ -314,7 +314,7 @@ async fn jwks_event_serves_the_public_key() {
     let h = harness().await;
     let verifier = &h.app.verifier;
     let handler = |_req: Request| async { users::profile::jwks(verifier) };
-    let r = respond(event("JwksFunction", None, None), &handler).await;
+    let r = respond(event("UsersJwksFunction", None, None), &handler).await;
     assert_eq!(r.status(), StatusCode::OK);
     let jwks = body_json(&r);
     assert_eq!(jwks["keys"][0]["kid"], "test-key");
