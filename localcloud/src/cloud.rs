@@ -581,13 +581,13 @@ mod tests {
         let specs = function_specs(&template, &resolver, &opts, &endpoints).unwrap();
         let spec = |name: &str| specs.iter().find(|s| s.name == name).unwrap();
 
-        let sign_up = spec("SignUpFunction");
+        let sign_up = spec("UsersSignUpFunction");
         assert_eq!(sign_up.env["USERS_TABLE"], "p-UsersTable");
         assert_eq!(sign_up.env["STAGE"], "dev");
         assert_eq!(sign_up.env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "512");
         assert_eq!(sign_up.env["AWS_LAMBDA_LOG_FORMAT"], "JSON");
         assert_eq!(sign_up.env["AWS_LAMBDA_LOG_LEVEL"], "INFO");
-        assert_eq!(sign_up.env["AWS_LAMBDA_LOG_GROUP_NAME"], "p-SignUpLogGroup");
+        assert_eq!(sign_up.env["AWS_LAMBDA_LOG_GROUP_NAME"], "p-UsersSignUpLogGroup");
         assert_eq!(sign_up.env["AWS_ENDPOINT_URL_DYNAMODB"], "http://ddb:1");
         assert_eq!(sign_up.env["STUDYLOOP_FAULT_INJECTION"], "1");
         assert_eq!(sign_up.timeout, Duration::from_secs(10));
@@ -605,6 +605,6 @@ mod tests {
             spec("UsersOutboxRelayFunction").env["OUTBOX_QUEUE_NOTIFICATIONS"],
             "http://sqs:1/123456789012/p-NotificationsQueue"
         );
-        assert!(!spec("JwksFunction").env.contains_key("JWT_SIGNING_KEY"));
+        assert!(!spec("UsersJwksFunction").env.contains_key("JWT_SIGNING_KEY"));
     }
 }

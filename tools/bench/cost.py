@@ -82,14 +82,14 @@ MIX = [
     {
         "name": "reads (profile, lists, plans)",
         "share": 0.70,
-        "function": "GetMeFunction",
+        "function": "UsersGetMeFunction",
         "rru": 1, "wru": 0, "dynamo_calls": 1,
         "events": [],
     },
     {
         "name": "writes that emit events (submit an attempt)",
         "share": 0.25,
-        "function": "SubmitAttemptFunction",
+        "function": "AssessmentsSubmitAttemptFunction",
         # GetItem attempt + assessment; transaction: attempt + 2 outbox items.
         "rru": 2, "wru": 6, "dynamo_calls": 3,
         # attempt_graded -> learning (plan builder, which emits plan_ready) and
@@ -102,7 +102,7 @@ MIX = [
     {
         "name": "sign-ins (Argon2id)",
         "share": 0.05,
-        "function": "SignInFunction",
+        "function": "UsersSignInFunction",
         # GetItem failures + GetItem by email; transaction: family + refresh token.
         "rru": 2, "wru": 4, "dynamo_calls": 3,
         "events": [],

@@ -21,7 +21,7 @@ BASE_RELEASE=${BASE_RELEASE:-$ROOT/target/release}
 DRIVER=$ROOT/target/bench/driver/bench
 BINS=(users-get-me users-sign-in assessments-submit-attempt assessments-outbox-relay notifications-consumer)
 CRATES=(shared users assessments notifications)
-FUNCTIONS=GetMeFunction,SignInFunction,SubmitAttemptFunction,AssessmentsOutboxRelayFunction,NotificationsConsumerFunction
+FUNCTIONS=UsersGetMeFunction,UsersSignInFunction,AssessmentsSubmitAttemptFunction,AssessmentsOutboxRelayFunction,NotificationsConsumerFunction
 mkdir -p "$STUDY"
 
 # The crates whose inner loops are the functions' CPU time: token signatures

@@ -39,7 +39,7 @@ MEMORY_CHOICES = [128, 256, 512, 1024, FULL_VCPU_MB]
 # smaller size before we pay for a larger one, and the budget of the password functions,
 # whose Argon2id is slow by design.
 CPU_STRETCH_BUDGET_MS = 10.0
-PASSWORD_FUNCTIONS = {"SignInFunction", "SignUpFunction"}
+PASSWORD_FUNCTIONS = {"UsersSignInFunction", "UsersSignUpFunction"}
 PASSWORD_BUDGET_MS = 100.0
 
 
@@ -119,7 +119,7 @@ def enrich(results):
 def targets(results):
     """Each target of the issue, with the figure and whether it is met."""
     fns = [f for f in results["functions"] if f["id"] != results["hello"] and f.get("coldStartMs")]
-    get_me = next((f for f in fns if f["id"] == "GetMeFunction"), None)
+    get_me = next((f for f in fns if f["id"] == "UsersGetMeFunction"), None)
     ratios = [f["coldRatioToHello"] for f in fns if f.get("coldRatioToHello") is not None]
     overheads_beyond = []
     for l in results["latency"]:

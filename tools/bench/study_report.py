@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 STUDY = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "profile-study"
 OUT = ROOT / "bench" / "profile-study.md"
-FUNCTIONS = ["GetMeFunction", "SignInFunction", "SubmitAttemptFunction",
+FUNCTIONS = ["UsersGetMeFunction", "UsersSignInFunction", "AssessmentsSubmitAttemptFunction",
              "AssessmentsOutboxRelayFunction", "NotificationsConsumerFunction"]
 ROUTES = ["GET /v1/users/me", "POST /v1/auth/sign-in", "POST /v1/attempts/{attemptId}/submit"]
 
@@ -65,10 +65,10 @@ def main():
 
         cpu = ", ".join(f((lat.get(route) or {}).get("cpuMsPerRequest")) for route in ROUTES)
         lat50 = ", ".join(f(p50((lat.get(route) or {}).get("latencyMs"))) for route in ROUTES)
-        sizes = " / ".join(f((fns.get(fid, {}).get("sizeBytes") or 0) / 2**20) for fid in ("GetMeFunction", "SignInFunction"))
-        zips = " / ".join(f(zip_mib(fns.get(fid, {}).get("path"))) for fid in ("GetMeFunction", "SignInFunction"))
+        sizes = " / ".join(f((fns.get(fid, {}).get("sizeBytes") or 0) / 2**20) for fid in ("UsersGetMeFunction", "UsersSignInFunction"))
+        zips = " / ".join(f(zip_mib(fns.get(fid, {}).get("path"))) for fid in ("UsersGetMeFunction", "UsersSignInFunction"))
         b = f"{build['buildSeconds']:.0f} / {build['rebuildAfterSharedEditSeconds']:.0f}" if build else "–"
-        out.append(f"| {name} | {cold('GetMeFunction')} | {cold('SignInFunction')} | {cold('AssessmentsOutboxRelayFunction')}"
+        out.append(f"| {name} | {cold('UsersGetMeFunction')} | {cold('UsersSignInFunction')} | {cold('AssessmentsOutboxRelayFunction')}"
                    f" | {cpu} | {lat50} | {sizes} | {zips} | {b} |")
     first = rows[0][1]
     out.append("")

@@ -36,7 +36,7 @@ async fn the_project_template_starts_with_its_tables_queues_routes_and_keys() {
     assert!(
         routes
             .iter()
-            .any(|(key, f)| key == "POST /v1/auth/sign-up" && f == "SignUpFunction"),
+            .any(|(key, f)| key == "POST /v1/auth/sign-up" && f == "UsersSignUpFunction"),
         "{routes:?}"
     );
     cloud.shutdown().await;
