@@ -137,6 +137,30 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> HttpResult {
     Ok(response)
 }
 
+/// A page of a list, as every list answers: `{items, nextCursor}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The cursor of the next page; `null` on the last one.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// A JSON document that is the same for every caller and changes only with a deploy (the
+/// public keys, the API's description): shared caches may keep it for five minutes.
+pub fn public_json(text: String) -> HttpResult {
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(response)
+}
+
 pub fn no_content() -> HttpResult {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;

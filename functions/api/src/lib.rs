@@ -6,9 +6,7 @@
 #[cfg(feature = "assemble")]
 pub mod assemble;
 
-use http::StatusCode;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use shared::http::HttpResult;
 
 /// The OpenAPI 3.1 document, as committed.
@@ -25,21 +23,14 @@ pub const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
     responses((status = 200, description = "The document.", body = serde_json::Value)),
 ))]
 pub fn handle_get_openapi(_req: &Request) -> HttpResult {
-    let mut response = Response::new(Body::Text(DOCUMENT.to_owned()));
-    *response.status_mut() = StatusCode::OK;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    // The same for everyone and changed only by a deploy.
-    headers.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    Ok(response)
+    shared::http::public_json(DOCUMENT.to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::StatusCode;
+    use http::header::CONTENT_TYPE;
 
     #[test]
     fn serves_the_committed_document_as_json() {

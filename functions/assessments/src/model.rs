@@ -344,12 +344,5 @@ pub struct AttemptSummary {
     pub submitted_at: Option<String>,
 }
 
-/// A page of a list.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// The cursor of the next page; `null` on the last one.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
+/// A page of a list (one shape for every list).
+pub use shared::http::Page;

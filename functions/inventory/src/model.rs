@@ -68,15 +68,8 @@ pub struct Product {
     pub available: i64,
 }
 
-/// A page of a list.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// The cursor of the next page; `null` on the last one.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
+/// A page of a list (one shape for every list).
+pub use shared::http::Page;
 
 /// Where an order's reservation stands. One record per order, whatever happened, so a
 /// repeated command finds what was done and answers the same.

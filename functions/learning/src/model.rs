@@ -174,15 +174,8 @@ pub struct ModuleSummary {
     pub exercise_count: usize,
 }
 
-/// A page of a list.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// The cursor of the next page; `null` on the last one.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
+/// A page of a list (one shape for every list).
+pub use shared::http::Page;
 
 /// Whether a plan's step is still to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -1,8 +1,7 @@
 //! `GET /v1/users/me`, `PATCH /v1/users/me` and `GET /.well-known/jwks.json`.
 
 use http::StatusCode;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use shared::auth::TokenVerifier;
 use shared::clock::rfc3339;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body};
@@ -136,13 +135,5 @@ enum JwkUse {
     ),
 )]
 pub fn jwks(verifier: &TokenVerifier) -> HttpResult {
-    let mut response = Response::new(Body::Text(verifier.jwks_json().to_owned()));
-    *response.status_mut() = StatusCode::OK;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    Ok(response)
+    shared::http::public_json(verifier.jwks_json().to_owned())
 }

@@ -1193,7 +1193,7 @@ export interface components {
          * @enum {string}
          */
         OrderStep: "reserve_stock" | "capture_payment" | "release_stock" | "refund_payment" | "done";
-        /** @description A page of a list. */
+        /** @description A page of a list, as every list answers: `{items, nextCursor}`. */
         Page_AssessmentSummary: {
             items: {
                 /** @description Empty when none was given. */
@@ -1215,7 +1215,7 @@ export interface components {
             /** @description The cursor of the next page; `null` on the last one. */
             nextCursor: string | null;
         };
-        /** @description A page of a list. */
+        /** @description A page of a list, as every list answers: `{items, nextCursor}`. */
         Page_AttemptSummary: {
             items: {
                 assessmentId: components["schemas"]["Id"];
@@ -1237,7 +1237,7 @@ export interface components {
             /** @description The cursor of the next page; `null` on the last one. */
             nextCursor: string | null;
         };
-        /** @description A page of a list. */
+        /** @description A page of a list, as every list answers: `{items, nextCursor}`. */
         Page_Comment: {
             items: {
                 authorId: components["schemas"]["Id"];
@@ -1249,7 +1249,7 @@ export interface components {
             /** @description The cursor of the next page; `null` on the last one. */
             nextCursor: string | null;
         };
-        /** @description A page of a list. */
+        /** @description A page of a list, as every list answers: `{items, nextCursor}`. */
         Page_ModuleSummary: {
             items: {
                 exerciseCount: number;
@@ -1262,7 +1262,7 @@ export interface components {
             /** @description The cursor of the next page; `null` on the last one. */
             nextCursor: string | null;
         };
-        /** @description A page of a list. */
+        /** @description A page of a list, as every list answers: `{items, nextCursor}`. */
         Page_Order: {
             items: {
                 createdAt: components["schemas"]["Timestamp"];
@@ -1283,7 +1283,7 @@ export interface components {
             /** @description The cursor of the next page; `null` on the last one. */
             nextCursor: string | null;
         };
-        /** @description A page of a list. */
+        /** @description A page of a list, as every list answers: `{items, nextCursor}`. */
         Page_Post: {
             items: {
                 authorId: components["schemas"]["Id"];
@@ -1300,7 +1300,7 @@ export interface components {
             /** @description The cursor of the next page; `null` on the last one. */
             nextCursor: string | null;
         };
-        /** @description A page of a list. */
+        /** @description A page of a list, as every list answers: `{items, nextCursor}`. */
         Page_Product: {
             items: {
                 /**
