@@ -130,7 +130,9 @@ fn one_name_per_function(template: &Template, project: &Project) -> Vec<String> 
         };
         let words_ok = !bin.is_empty()
             && bin.split('-').all(|w| {
-                !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             });
         let action = bin
             .strip_prefix(domain.as_str())

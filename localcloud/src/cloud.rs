@@ -587,7 +587,10 @@ mod tests {
         assert_eq!(sign_up.env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "512");
         assert_eq!(sign_up.env["AWS_LAMBDA_LOG_FORMAT"], "JSON");
         assert_eq!(sign_up.env["AWS_LAMBDA_LOG_LEVEL"], "INFO");
-        assert_eq!(sign_up.env["AWS_LAMBDA_LOG_GROUP_NAME"], "p-UsersSignUpLogGroup");
+        assert_eq!(
+            sign_up.env["AWS_LAMBDA_LOG_GROUP_NAME"],
+            "p-UsersSignUpLogGroup"
+        );
         assert_eq!(sign_up.env["AWS_ENDPOINT_URL_DYNAMODB"], "http://ddb:1");
         assert_eq!(sign_up.env["STUDYLOOP_FAULT_INJECTION"], "1");
         assert_eq!(sign_up.timeout, Duration::from_secs(10));
@@ -605,6 +608,10 @@ mod tests {
             spec("UsersOutboxRelayFunction").env["OUTBOX_QUEUE_NOTIFICATIONS"],
             "http://sqs:1/123456789012/p-NotificationsQueue"
         );
-        assert!(!spec("UsersJwksFunction").env.contains_key("JWT_SIGNING_KEY"));
+        assert!(
+            !spec("UsersJwksFunction")
+                .env
+                .contains_key("JWT_SIGNING_KEY")
+        );
     }
 }

@@ -241,7 +241,8 @@ async fn a_delete_that_dies_midway_hides_the_post_and_a_repeated_delete_finishes
     like(&t, &lee, &id, true).await;
     comment(&t, &lee, &id, "still here?").await;
 
-    t.cloud.inject_fault("CommunityDeletePostFunction", "after_mark", 1);
+    t.cloud
+        .inject_fault("CommunityDeletePostFunction", "after_mark", 1);
     t.call("DELETE", &post_path(&id), None, Some(&kim.access_token))
         .await
         .problem(502, "bad_gateway");

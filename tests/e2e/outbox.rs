@@ -37,7 +37,8 @@ async fn sign_up_puts_a_welcome_event_on_the_notifications_queue() {
 async fn a_crash_after_the_write_still_publishes_the_event() {
     let t = cloud_without_the_consumer().await;
     let mail = email("crash");
-    t.cloud.inject_fault("UsersSignUpFunction", "after_commit", 1);
+    t.cloud
+        .inject_fault("UsersSignUpFunction", "after_commit", 1);
     let r = t
         .call(
             "POST",

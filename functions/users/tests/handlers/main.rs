@@ -215,7 +215,13 @@ async fn repeated_failures_lock_sign_in_until_the_window_ends() {
 async fn refresh_rotates_and_a_reused_token_revokes_the_session() {
     let h = harness().await;
     let first = sign_up(&h, "sample@example.com").await;
-    let refresh = |t: &Value| event("UsersRefreshFunction", Some(json!({"refreshToken": t})), None);
+    let refresh = |t: &Value| {
+        event(
+            "UsersRefreshFunction",
+            Some(json!({"refreshToken": t})),
+            None,
+        )
+    };
 
     let second = call!(
         h,
@@ -303,7 +309,11 @@ async fn me_needs_a_token_and_patch_renames() {
     let bad = call!(
         h,
         users::profile::handle_update,
-        event("UsersUpdateMeFunction", Some(json!({"name": 7})), Some(&token))
+        event(
+            "UsersUpdateMeFunction",
+            Some(json!({"name": 7})),
+            Some(&token)
+        )
     );
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert_eq!(body_json(&bad)["errors"][0]["field"], "name");
