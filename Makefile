@@ -62,6 +62,7 @@ check: build
 		if cargo tree -q -p $$pkg -e features,normal -i shared | grep -q '"fault-injection"'; then \
 			echo "$$pkg: a function's own build has shared/fault-injection"; exit 1; fi; done
 	@echo "function builds: no fault-injection points"
+	$(VENV)/bin/python tools/template/resources.py --template template.yaml
 
 sam-validate: tools
 	sam validate --lint --template template.yaml
