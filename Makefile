@@ -55,7 +55,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 # The project's own template rules: a sample event and a binary per function, and more.
-check: build
+check: tools build
 	$(LOCALCLOUD) check --template template.yaml
 	@# What `sam build` compiles, one function package at a time, never has the crash points.
 	@for dir in functions/*/; do pkg=$$(basename $$dir); \
