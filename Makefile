@@ -71,7 +71,7 @@ sam-validate: tools
 unit: tools build
 	cargo test --workspace --no-fail-fast
 
-# ---- the API contract (README "The API contract").
+# ---- the API contract (docs/contract-testing.md).
 # npm packages of web/ (openapi-typescript, Swagger UI), exactly as locked; no install scripts.
 WEB_DEPS := web/node_modules/.installed
 web-deps: $(WEB_DEPS)
@@ -115,7 +115,7 @@ sam-build: tools
 clean:
 	rm -rf .localcloud .aws-sam
 
-# ---- benchmark and cost model (README "Performance and cost"); not part of `make test`.
+# ---- benchmark and cost model (docs/performance.md); not part of `make test`.
 # The benchmark is a Cargo workspace of its own (bench/), built with the project's lock file.
 BENCH_TOOLS := $(VENV)/.bench-installed
 $(BENCH_TOOLS): tools/bench-requirements.txt $(VENV)/.installed
@@ -128,7 +128,7 @@ bench: tools $(BENCH_TOOLS)
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/bench cargo build --quiet --manifest-path bench/Cargo.toml --profile driver -p bench && \
 	$(CARGO_TARGET_DIR)/bench/driver/bench && \
 	$(VENV)/bin/python tools/bench/report.py --quiet && \
-	echo "make bench: $$(( $$(date +%s) - started )) s; bench/results.md, bench/results.png, README updated"
+	echo "make bench: $$(( $$(date +%s) - started )) s; bench/results.md, bench/results.png, docs/performance.md updated"
 
 cost: $(BENCH_TOOLS)
 	$(VENV)/bin/python tools/bench/cost.py

@@ -6,7 +6,7 @@ eight services on the smallest Fargate tasks behind an Application Load Balancer
 Reads template.yaml (each function's memory and architecture, the queues Lambda polls, the
 alarms, log retention) and bench/results.json (measured CPU time per request and per cold
 start, DynamoDB requests per API request). Writes bench/cost.md, bench/cost.png and the
-README's cost section.
+the cost section of docs/performance.md.
 
 Region: us-east-1 (N. Virginia). Seoul (ap-northeast-2), where the users are, lists higher
 prices for several of these services; us-east-1 is the region the project's local cloud and
@@ -27,14 +27,15 @@ TEMPLATE = ROOT / "template.yaml"
 RESULTS = ROOT / "bench" / "results.json"
 TABLE = ROOT / "bench" / "cost.md"
 CHART = ROOT / "bench" / "cost.png"
-README = ROOT / "README.md"
+# The performance report, whose tables these tools rewrite in place.
+README = ROOT / "docs" / "performance.md"
 
 HOURS_PER_MONTH = 730
 SECONDS_PER_MONTH = 30 * 24 * 3600
 
 # ---------------------------------------------------------------- prices (USD, us-east-1)
 # Each: value, unit, source. Read 2026-11-24 from the pages named (AWS's pricing pages; the
-# figures match the third-party summaries of 2025-2026 cited in the README).
+# figures match the third-party summaries of 2025-2026 cited in docs/performance.md).
 PRICES = {
     "lambda_request": (0.20 / 1e6, "per request", "aws.amazon.com/lambda/pricing"),
     "lambda_gb_s_arm64": (0.0000133334, "per GB-second, Arm, first 7.5 billion GB-s", "aws.amazon.com/lambda/pricing"),
@@ -393,7 +394,7 @@ def main():
         text = README.read_text()
         pattern = re.compile(r"<!-- cost:begin -->.*?<!-- cost:end -->", re.S)
         if not pattern.search(text):
-            raise SystemExit("README.md has no <!-- cost:begin --> ... <!-- cost:end --> section")
+            raise SystemExit("docs/performance.md has no <!-- cost:begin --> ... <!-- cost:end --> section")
         README.write_text(pattern.sub(lambda _: f"<!-- cost:begin -->\n{table}\n<!-- cost:end -->", text))
     print(table)
 

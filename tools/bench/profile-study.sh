@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# How the release profile was chosen (README, "Release profile"). For each variant:
+# How the release profile was chosen (docs/performance.md, "Release profile"). For each variant:
 #  1. build a representative set of function binaries and the hello-world in a target
 #     directory of its own (timed; from scratch the first time);
 #  2. rebuild them as after an edit of `shared` (the workspace crates' fingerprints removed:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The second half of `make bench`: reads bench/results.json (written by the Rust driver),
 adds each function's zip size, checks the targets, models each function's memory size, and
-writes bench/results.md, bench/results.png and the README's benchmark section.
+writes bench/results.md, bench/results.png and the benchmark section of docs/performance.md.
 
 Zip: the binary stored as `bootstrap`, deflated (zlib's default level), as `sam build` with
 cargo-lambda packages it for the provided.al2023 runtime.
@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results.json"
 TABLE = ROOT / "bench" / "results.md"
 CHART = ROOT / "bench" / "results.png"
-README = ROOT / "README.md"
+# The performance report, whose tables these tools rewrite in place.
+README = ROOT / "docs" / "performance.md"
 
 # Targets of issue 7 (ratios and medians on this machine).
 COLD_RATIO_TARGET = 2.0
@@ -35,7 +36,7 @@ RSS_TARGET_KIB = 30 * 1024
 # (Lambda developer guide, "Configure Lambda function memory").
 FULL_VCPU_MB = 1769
 MEMORY_CHOICES = [128, 256, 512, 1024, FULL_VCPU_MB]
-# The memory-size rule (README, "Memory per function"): the extra latency CPU may add at a
+# The memory-size rule (docs/performance.md, "Memory per function"): the extra latency CPU may add at a
 # smaller size before we pay for a larger one, and the budget of the password functions,
 # whose Argon2id is slow by design.
 CPU_STRETCH_BUDGET_MS = 10.0
@@ -219,7 +220,7 @@ def markdown(results):
                f" local cloud's Runtime API (p50 of {results['settings']['coldStarts']}; the event is the function's"
                f" sample from `events/` with a real token), warm = the same event again on that instance;"
                f" hello-world p50 {fmt(p(hello['coldStartMs']), 2)} ms. CPU = the process's CPU time (init + first"
-               f" request; one warm request). Memory: the template's at the run (→ the template's now), and in brackets what the rule in the README suggests where they differ.")
+               f" request; one warm request). Memory: the template's at the run (→ the template's now), and in brackets what the rule in 'Memory per function' suggests where they differ.")
     out.append("")
     out.append("| function | cold p50 ms | × hello | warm p50 ms | CPU init+1st / warm ms | peak RSS MiB | binary MiB | zip MiB | memory MB: run → now (rule) | first answer |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
@@ -297,7 +298,7 @@ def splice(readme_text, begin, end, body):
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     block = f"{begin}\n{body}\n{end}"
     if not pattern.search(readme_text):
-        raise SystemExit(f"README.md has no {begin} ... {end} section")
+        raise SystemExit(f"docs/performance.md has no {begin} ... {end} section")
     return pattern.sub(lambda _: block, readme_text)
 
 

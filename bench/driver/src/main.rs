@@ -14,7 +14,7 @@
 //!    the first request) and warmed during init.
 //!
 //! Writes bench/results.json; `tools/bench/report.py` adds zip sizes and writes the table,
-//! the chart and the README section. Settings: BENCH_COLD_STARTS (20), BENCH_REQUESTS
+//! the chart and the section of docs/performance.md. Settings: BENCH_COLD_STARTS (20), BENCH_REQUESTS
 //! (1000), BENCH_WARMUP (20), BENCH_FUNCTIONS (comma-separated logical ids: only those),
 //! BENCH_SKIP_BUILD=1 (measure what is built; with BENCH_RELEASE_DIR and BENCH_HELLO, binaries
 //! built elsewhere, as tools/bench/profile-study.sh does), BENCH_SKIP_IN_PROCESS=1,
