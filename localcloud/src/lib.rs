@@ -11,6 +11,7 @@ pub mod filter;
 pub mod http_api;
 pub mod logs;
 pub mod mappings;
+pub mod placeholders;
 pub mod runtime;
 pub mod secrets;
 pub mod sqs;

@@ -95,7 +95,8 @@ struct UpArgs {
 struct InvokeArgs {
     /// The function's logical id in the template.
     function: String,
-    /// JSON file with the event (e.g. events/<LogicalId>.json).
+    /// JSON file with the event (e.g. events/<LogicalId>.json); its `{{placeholders}}`
+    /// (`{{accessToken}}`, `{{uniqueEmail}}`, ...) are filled first.
     #[arg(long)]
     event: PathBuf,
     #[command(flatten)]
@@ -237,6 +238,24 @@ async fn invoke(args: InvokeArgs) -> Result<bool> {
         ..options(&args.common)
     };
     let cloud = Cloud::start(opts).await?;
+    // The placeholders, replaced in every string of the event (its JSON `body` included):
+    // `{{accessToken}}` / `{{adminAccessToken}}` / `{{refreshToken}}`: real tokens of the demo
+    // student or the admin, signed in through this cloud's sign-in function (its keys);
+    // `{{uniqueEmail}}`, `{{newId}}`: a new email, a new ULID; `{{orderId}}`: a new order of
+    // the demo student. localcloud/src/placeholders.rs and localcloud/README.md say more.
+    let event = match localcloud::placeholders::Filler::new(&cloud)
+        .fill(event)
+        .await
+    {
+        Ok(event) => event,
+        Err(e) => {
+            cloud.shutdown().await;
+            return Err(e.context(format!(
+                "filling the placeholders of {}",
+                args.event.display()
+            )));
+        }
+    };
     let result = cloud.invoke(&args.function, event).await;
     cloud.shutdown().await;
     match result {
