@@ -44,8 +44,17 @@ const PASSWORD: &str = "correct horse battery staple";
 const STUDENT_EMAIL: &str = "student@bench.studyloop.local";
 const ADMIN_EMAIL: &str = "admin@bench.studyloop.local";
 const ADMIN_PASSWORD: &str = "bench-admin-password";
-/// The sample events' placeholders.
-const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_AN_ACCESS_TOKEN";
+/// The sample events' placeholders (localcloud/src/placeholders.rs), filled here with the
+/// benchmark's own accounts so that every function answers as it does for a client.
+const ACCESS_TOKEN: &str = "{{accessToken}}";
+const ADMIN_ACCESS_TOKEN: &str = "{{adminAccessToken}}";
+const UNIQUE_EMAIL: &str = "{{uniqueEmail}}";
+/// Ids the samples leave open: an order or a new id no record has (the consumers answer a
+/// failed item for it, as for any unknown order).
+const OPEN_IDS: [&str; 2] = ["{{orderId}}", "{{newId}}"];
+const UNKNOWN_ID: &str = "01JDEMA0000000000000000099";
+/// A refresh token no session has (refresh and sign-out answer 401 and 204 for it).
+const REFRESH_TOKEN: &str = "{{refreshToken}}";
 const SAMPLE_ATTEMPT: &str = "01JDEMT0000000000000000001";
 
 /// The endpoints measured for warm latency, in process and through the local cloud.
@@ -301,7 +310,19 @@ fn event_for(root: &Path, function: &str, tokens: &Tokens, attempt: Option<&str>
     } else {
         &tokens.admin
     };
-    text = text.replace(TOKEN_PLACEHOLDER, token);
+    text = text.replace(ACCESS_TOKEN, token);
+    text = text.replace(ADMIN_ACCESS_TOKEN, &tokens.admin);
+    if text.contains(UNIQUE_EMAIL) {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        text = text.replace(UNIQUE_EMAIL, &format!("bench-{nanos}@studyloop.local"));
+    }
+    for open in OPEN_IDS {
+        text = text.replace(open, UNKNOWN_ID);
+    }
+    text = text.replace(REFRESH_TOKEN, "bench-refresh-token-of-no-session");
     if let Some(a) = attempt {
         text = text.replace(SAMPLE_ATTEMPT, a);
     }
