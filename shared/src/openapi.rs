@@ -190,6 +190,34 @@ impl ToSchema for crate::money::Money {
     }
 }
 
+/// The rule of an object whose `answerIndex` names one of its `choices` (a question, an
+/// exercise): one branch per number of choices, `min_choices..=max_choices`, each bounding
+/// the index by its own count. Combine it (`allOf`) with the object's own closed fields:
+/// the branches leave the other fields alone.
+pub fn answer_names_a_choice(min_choices: usize, max_choices: usize) -> schema::AnyOfBuilder {
+    let mut branches = schema::AnyOf::builder();
+    for n in min_choices..=max_choices {
+        branches = branches.item(
+            ObjectBuilder::new()
+                .property(
+                    "choices",
+                    schema::ArrayBuilder::new()
+                        .min_items(Some(n))
+                        .max_items(Some(n)),
+                )
+                .property(
+                    "answerIndex",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(0))
+                        .maximum(Some(n.saturating_sub(1))),
+                )
+                .additional_properties(Some(schema::AdditionalProperties::FreeForm(true))),
+        );
+    }
+    branches
+}
+
 /// An id we issue, as a schema for fields and parameters.
 pub struct Id;
 

@@ -36,7 +36,7 @@ impl utoipa::PartialSchema for NewQuestion {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::ToSchema;
         use utoipa::openapi::schema::{
-            AdditionalProperties, AllOf, AnyOf, ArrayBuilder, ObjectBuilder, Ref, Type,
+            AdditionalProperties, AllOf, ArrayBuilder, ObjectBuilder, Ref, Type,
         };
         let integer = |min: u32, max: u32| {
             ObjectBuilder::new()
@@ -74,18 +74,7 @@ impl utoipa::PartialSchema for NewQuestion {
             .required("points")
             .additional_properties(Some(AdditionalProperties::FreeForm(false)));
         // With n choices, the answer is one of the indexes 0 to n - 1.
-        let mut answer_in_range = AnyOf::builder();
-        for n in MIN_CHOICES..=MAX_CHOICES {
-            answer_in_range = answer_in_range.item(
-                ObjectBuilder::new()
-                    .property(
-                        "choices",
-                        ArrayBuilder::new().min_items(Some(n)).max_items(Some(n)),
-                    )
-                    .property("answerIndex", integer(0, n as u32 - 1))
-                    .additional_properties(Some(AdditionalProperties::FreeForm(true))),
-            );
-        }
+        let answer_in_range = shared::openapi::answer_names_a_choice(MIN_CHOICES, MAX_CHOICES);
         AllOf::builder()
             .description(Some(
                 "A question with its answer: `answerIndex` is the index of one of `choices`.",

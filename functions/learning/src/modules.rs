@@ -33,7 +33,7 @@ impl utoipa::PartialSchema for NewExercise {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::ToSchema;
         use utoipa::openapi::schema::{
-            AdditionalProperties, AllOf, AnyOf, ArrayBuilder, ObjectBuilder, Ref, Type,
+            AdditionalProperties, AllOf, ArrayBuilder, ObjectBuilder, Ref, Type,
         };
         let fields = ObjectBuilder::new()
             .schema_type(Type::Object)
@@ -51,27 +51,7 @@ impl utoipa::PartialSchema for NewExercise {
             .required("answerIndex")
             .additional_properties(Some(AdditionalProperties::FreeForm(false)));
         // With n choices, the answer is one of 0..n; the fields are closed by the first part.
-        let mut answer_fits = AnyOf::builder();
-        for n in MIN_CHOICES..=MAX_CHOICES {
-            answer_fits = answer_fits.item(
-                ObjectBuilder::new()
-                    .property(
-                        "choices",
-                        ArrayBuilder::new()
-                            .items(Ref::from_schema_name(Choice::name()))
-                            .min_items(Some(n))
-                            .max_items(Some(n)),
-                    )
-                    .property(
-                        "answerIndex",
-                        ObjectBuilder::new()
-                            .schema_type(Type::Integer)
-                            .minimum(Some(0))
-                            .maximum(Some(n - 1)),
-                    )
-                    .additional_properties(Some(AdditionalProperties::FreeForm(true))),
-            );
-        }
+        let answer_fits = shared::openapi::answer_names_a_choice(MIN_CHOICES, MAX_CHOICES);
         AllOf::builder()
             .description(Some(
                 "An exercise: a prompt, 2 to 6 choices and the index of the right one.",

@@ -1029,27 +1029,27 @@ export interface components {
             prompt: components["schemas"]["Text1To500"];
         } & (({
             answerIndex?: number;
-            choices?: components["schemas"]["Text1To200"][];
+            choices?: unknown[];
         } & {
             [key: string]: unknown;
         }) | ({
             answerIndex?: number;
-            choices?: components["schemas"]["Text1To200"][];
+            choices?: unknown[];
         } & {
             [key: string]: unknown;
         }) | ({
             answerIndex?: number;
-            choices?: components["schemas"]["Text1To200"][];
+            choices?: unknown[];
         } & {
             [key: string]: unknown;
         }) | ({
             answerIndex?: number;
-            choices?: components["schemas"]["Text1To200"][];
+            choices?: unknown[];
         } & {
             [key: string]: unknown;
         }) | ({
             answerIndex?: number;
-            choices?: components["schemas"]["Text1To200"][];
+            choices?: unknown[];
         } & {
             [key: string]: unknown;
         }));
