@@ -218,6 +218,15 @@ pub fn answer_names_a_choice(min_choices: usize, max_choices: usize) -> schema::
     branches
 }
 
+/// The named schemas a hand-written `ToSchema::schemas` registers for the document.
+pub type Schemas = Vec<(String, RefOr<Schema>)>;
+
+/// Registers `T`'s schema under its name: what a hand-written schema that refers to `T` by
+/// name adds in its `ToSchema::schemas`, so the document holds what it refers to.
+pub fn register<T: ToSchema>(schemas: &mut Schemas) {
+    schemas.push((T::name().into_owned(), T::schema()));
+}
+
 /// An id we issue, as a schema for fields and parameters.
 pub struct Id;
 

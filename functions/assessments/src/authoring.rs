@@ -86,16 +86,10 @@ impl utoipa::PartialSchema for NewQuestion {
 }
 
 impl utoipa::ToSchema for NewQuestion {
-    fn schemas(
-        schemas: &mut Vec<(
-            String,
-            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-        )>,
-    ) {
-        use utoipa::PartialSchema;
-        schemas.push((Prompt::name().into(), Prompt::schema()));
-        schemas.push((Choice::name().into(), Choice::schema()));
-        schemas.push((Skill::name().into(), Skill::schema()));
+    fn schemas(schemas: &mut shared::openapi::Schemas) {
+        shared::openapi::register::<Prompt>(schemas);
+        shared::openapi::register::<Choice>(schemas);
+        shared::openapi::register::<Skill>(schemas);
     }
 }
 

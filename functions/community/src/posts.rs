@@ -83,15 +83,9 @@ impl utoipa::PartialSchema for PostChange {
 }
 
 impl utoipa::ToSchema for PostChange {
-    fn schemas(
-        schemas: &mut Vec<(
-            String,
-            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-        )>,
-    ) {
-        use utoipa::PartialSchema;
-        schemas.push((Title::name().into(), Title::schema()));
-        schemas.push((PostBody::name().into(), PostBody::schema()));
+    fn schemas(schemas: &mut shared::openapi::Schemas) {
+        shared::openapi::register::<Title>(schemas);
+        shared::openapi::register::<PostBody>(schemas);
     }
 }
 

@@ -67,16 +67,10 @@ impl utoipa::ToSchema for NewExercise {
         "NewModuleExercise".into()
     }
 
-    fn schemas(
-        schemas: &mut Vec<(
-            String,
-            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-        )>,
-    ) {
-        use utoipa::PartialSchema;
-        schemas.push((Prompt::name().into(), Prompt::schema()));
-        schemas.push((Choice::name().into(), Choice::schema()));
-        schemas.push((ChoiceIndex::name().into(), ChoiceIndex::schema()));
+    fn schemas(schemas: &mut shared::openapi::Schemas) {
+        shared::openapi::register::<Prompt>(schemas);
+        shared::openapi::register::<Choice>(schemas);
+        shared::openapi::register::<ChoiceIndex>(schemas);
     }
 }
 

@@ -87,14 +87,8 @@ impl utoipa::ToSchema for KakaoInput {
         "KakaoPreferenceChange".into()
     }
 
-    fn schemas(
-        schemas: &mut Vec<(
-            String,
-            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-        )>,
-    ) {
-        use utoipa::PartialSchema;
-        schemas.push((Phone::name().into(), Phone::schema()));
+    fn schemas(schemas: &mut shared::openapi::Schemas) {
+        shared::openapi::register::<Phone>(schemas);
     }
 }
 
@@ -124,15 +118,9 @@ impl utoipa::ToSchema for PreferencesChange {
         "NotificationPreferencesChange".into()
     }
 
-    fn schemas(
-        schemas: &mut Vec<(
-            String,
-            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-        )>,
-    ) {
-        use utoipa::PartialSchema;
-        schemas.push((Locale::name().into(), Locale::schema()));
-        schemas.push((KakaoInput::name().into(), KakaoInput::schema()));
+    fn schemas(schemas: &mut shared::openapi::Schemas) {
+        shared::openapi::register::<Locale>(schemas);
+        shared::openapi::register::<KakaoInput>(schemas);
         KakaoInput::schemas(schemas);
     }
 }

@@ -186,20 +186,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const ALL: [EventType; 8] = [
-        EventType::Welcome,
-        EventType::AttemptGraded,
-        EventType::PlanReady,
-        EventType::PlanCompleted,
-        EventType::CommentAdded,
-        EventType::OrderConfirmed,
-        EventType::OrderCancelled,
-        EventType::OrderRejected,
-    ];
-
     #[test]
     fn every_event_type_renders_in_both_languages_even_without_data() {
-        for event in ALL {
+        for event in crate::model::NOTIFICATION_TYPES {
             let ko = render(event, Locale::Ko, &json!({}));
             let en = render(event, Locale::En, &json!(null));
             for r in [&ko, &en] {
