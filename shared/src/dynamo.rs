@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::problem::ApiError;
+use crate::store::StoreError;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -89,7 +89,7 @@ pub async fn get_item(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     key: Item,
-) -> Result<Option<Item>, ApiError> {
+) -> Result<Option<Item>, StoreError> {
     let out = client
         .get_item()
         .table_name(table)
@@ -113,15 +113,11 @@ pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
     HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
 }
 
-fn malformed(name: &str) -> ApiError {
-    ApiError::internal(format!("stored item has no valid attribute {name}"))
-}
-
-pub fn get_str<'a>(item: &'a Item, name: &str) -> Result<&'a str, ApiError> {
+pub fn get_str<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
     item.get(name)
         .and_then(|v| v.as_s().ok())
         .map(String::as_str)
-        .ok_or_else(|| malformed(name))
+        .ok_or_else(|| StoreError::malformed(name))
 }
 
 pub fn get_opt_str<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
@@ -130,18 +126,18 @@ pub fn get_opt_str<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-pub fn get_i64(item: &Item, name: &str) -> Result<i64, ApiError> {
+pub fn get_i64(item: &Item, name: &str) -> Result<i64, StoreError> {
     item.get(name)
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse().ok())
-        .ok_or_else(|| malformed(name))
+        .ok_or_else(|| StoreError::malformed(name))
 }
 
-pub fn get_bool(item: &Item, name: &str) -> Result<bool, ApiError> {
+pub fn get_bool(item: &Item, name: &str) -> Result<bool, StoreError> {
     item.get(name)
         .and_then(|v| v.as_bool().ok())
         .copied()
-        .ok_or_else(|| malformed(name))
+        .ok_or_else(|| StoreError::malformed(name))
 }
 
 /// Whether a single-item write was refused by its condition expression.
@@ -173,31 +169,143 @@ pub fn is_cancelled<R>(e: &SdkError<TransactWriteItemsError, R>) -> bool {
 }
 
 /// A document stored as a JSON string attribute (a part of an item no query looks into).
-pub fn to_json<T: serde::Serialize>(value: &T) -> Result<AttributeValue, ApiError> {
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
     serde_json::to_string(value)
         .map(AttributeValue::S)
-        .map_err(ApiError::internal)
+        .map_err(StoreError::corrupt)
 }
 
 /// The document [`to_json`] stored under `name`.
-pub fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Result<T, ApiError> {
+pub fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Result<T, StoreError> {
     serde_json::from_str(get_str(item, name)?)
-        .map_err(|e| ApiError::internal(format!("stored {name} is not valid: {e}")))
+        .map_err(|e| StoreError::Corrupt(format!("stored {name} is not valid: {e}")))
 }
 
 /// A transaction item that creates `item`; it fails its condition if the key exists.
 pub fn put_new(
     table: &str,
     item: Item,
-) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, ApiError> {
+) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
     let put = aws_sdk_dynamodb::types::Put::builder()
         .table_name(table)
         .set_item(Some(item))
         .condition_expression("attribute_not_exists(pk)")
         .build()
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::corrupt)?;
     Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder()
         .put(put)
+        .build())
+}
+
+/// Most keys one BatchGetItem may ask for.
+pub const BATCH_GET_MAX: usize = 100;
+/// Most requests one BatchWriteItem may carry.
+pub const BATCH_WRITE_MAX: usize = 25;
+/// Rounds of retrying what DynamoDB left unprocessed (throttling), with [`crate::transaction::back_off`].
+pub const UNPROCESSED_RETRIES: u32 = 8;
+
+/// The items at `keys` in `table` that exist, in no particular order: BatchGetItem in chunks
+/// of [`BATCH_GET_MAX`], retrying the keys DynamoDB left unprocessed. `consistent`: strongly
+/// consistent reads (twice the read units) where the caller must see its own writes.
+pub async fn batch_get(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    keys: Vec<Item>,
+    consistent: bool,
+) -> Result<Vec<Item>, StoreError> {
+    use aws_sdk_dynamodb::types::KeysAndAttributes;
+    let mut found = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(BATCH_GET_MAX) {
+        let mut pending = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(chunk.to_vec()))
+                .consistent_read(consistent)
+                .build()
+                .map_err(StoreError::corrupt)?,
+        );
+        let mut attempt = 0;
+        while let Some(request) = pending.take() {
+            if attempt > UNPROCESSED_RETRIES {
+                return Err(StoreError::Unavailable(format!(
+                    "BatchGetItem on {table} left keys unprocessed after {UNPROCESSED_RETRIES} retries"
+                )));
+            }
+            if attempt > 0 {
+                crate::transaction::back_off(attempt - 1).await;
+            }
+            let out = client
+                .batch_get_item()
+                .request_items(table, request)
+                .send()
+                .await?;
+            if let Some(mut responses) = out.responses {
+                found.extend(responses.remove(table).unwrap_or_default());
+            }
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(table))
+                .filter(|left| !left.keys().is_empty());
+            attempt += 1;
+        }
+    }
+    Ok(found)
+}
+
+/// Runs `requests` (puts and deletes) on `table`: BatchWriteItem in chunks of
+/// [`BATCH_WRITE_MAX`], retrying what DynamoDB left unprocessed. Not atomic: for writes that
+/// must happen together use a transaction ([`crate::transaction::Tx`]).
+pub async fn batch_write(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    requests: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+) -> Result<(), StoreError> {
+    for chunk in requests.chunks(BATCH_WRITE_MAX) {
+        let mut pending = chunk.to_vec();
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            if attempt > UNPROCESSED_RETRIES {
+                return Err(StoreError::Unavailable(format!(
+                    "BatchWriteItem on {table} left {} requests unprocessed after {UNPROCESSED_RETRIES} retries",
+                    pending.len()
+                )));
+            }
+            if attempt > 0 {
+                crate::transaction::back_off(attempt - 1).await;
+            }
+            let out = client
+                .batch_write_item()
+                .request_items(table, std::mem::take(&mut pending))
+                .send()
+                .await?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut left| left.remove(table))
+                .unwrap_or_default();
+            attempt += 1;
+        }
+    }
+    Ok(())
+}
+
+/// A request for [`batch_write`] that deletes the item at `key`.
+pub fn delete_request(key: Item) -> Result<aws_sdk_dynamodb::types::WriteRequest, StoreError> {
+    let delete = aws_sdk_dynamodb::types::DeleteRequest::builder()
+        .set_key(Some(key))
+        .build()
+        .map_err(StoreError::corrupt)?;
+    Ok(aws_sdk_dynamodb::types::WriteRequest::builder()
+        .delete_request(delete)
+        .build())
+}
+
+/// A request for [`batch_write`] that puts `item`.
+pub fn put_request(item: Item) -> Result<aws_sdk_dynamodb::types::WriteRequest, StoreError> {
+    let put = aws_sdk_dynamodb::types::PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(StoreError::corrupt)?;
+    Ok(aws_sdk_dynamodb::types::WriteRequest::builder()
+        .put_request(put)
         .build())
 }
 

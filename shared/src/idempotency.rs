@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use crate::dynamo::{self, EXPIRES_AT, Item, PK, SK, get_i64, get_str, n, s};
 use crate::http::HttpResult;
 use crate::problem::ApiError;
+use crate::store::StoreError;
 
 pub const HEADER: &str = "idempotency-key";
 /// How long a key is remembered.
@@ -157,14 +158,14 @@ impl Idempotency {
         &self,
         scope: &str,
         key: &IdempotencyKey,
-    ) -> Result<Option<Recorded>, ApiError> {
+    ) -> Result<Option<Recorded>, StoreError> {
         let found = dynamo::get_item(&self.client, &self.table, item_key(scope, key)).await?;
         let Some(item) = found else {
             return Ok(None);
         };
         Ok(Some(Recorded {
             fingerprint: get_str(&item, "fingerprint")?.to_owned(),
-            status: u16::try_from(get_i64(&item, "status")?).map_err(ApiError::internal)?,
+            status: u16::try_from(get_i64(&item, "status")?).map_err(StoreError::corrupt)?,
             body: get_str(&item, "body")?.to_owned(),
         }))
     }
@@ -177,7 +178,7 @@ impl Idempotency {
         key: &IdempotencyKey,
         answer: &Recorded,
         now: OffsetDateTime,
-    ) -> Result<TransactWriteItem, ApiError> {
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut put = Put::builder()
             .table_name(&self.table)
             .item("fingerprint", s(&answer.fingerprint))
@@ -188,7 +189,7 @@ impl Idempotency {
         for (k, v) in item_key(scope, key) {
             put = put.item(k, v);
         }
-        let put = put.build().map_err(ApiError::internal)?;
+        let put = put.build().map_err(StoreError::corrupt)?;
         debug_assert!(put.item().contains_key(PK) && put.item().contains_key(SK));
         Ok(TransactWriteItem::builder().put(put).build())
     }

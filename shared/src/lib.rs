@@ -1,4 +1,5 @@
-//! What every studyloop function shares, one way to do each thing: HTTP glue and request
+//! What every studyloop function shares, one way to do each thing: the application context
+//! a function builds once per cold start ([`app`]), the storage error ([`store`]), HTTP glue and request
 //! parsing ([`http`]), problem+json errors ([`problem`]), access tokens ([`auth`]), list
 //! cursors ([`cursor`]), idempotent creation ([`idempotency`]), events, the outbox and its
 //! relay ([`events`], [`outbox`]), the order saga's messages ([`saga`]), money ([`money`]), the SQS batch helper ([`sqs_batch`]), DynamoDB helpers
@@ -6,6 +7,7 @@
 //! the local cloud's fault-injection points ([`fault`]). Clients open their connections during
 //! init ([`warm`], through [`dynamo::connect`] and the outbox relay).
 
+pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
@@ -24,6 +26,7 @@ pub mod paging;
 pub mod problem;
 pub mod saga;
 pub mod sqs_batch;
+pub mod store;
 pub mod strict;
 pub mod telemetry;
 pub mod text;
@@ -31,6 +34,7 @@ pub mod transaction;
 pub mod warm;
 
 pub use problem::{ApiError, FieldError};
+pub use store::StoreError;
 
 /// A new opaque id (ULID: sortable by creation time).
 pub fn new_id() -> String {

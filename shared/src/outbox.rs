@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 use crate::config::ConfigError;
 use crate::dynamo::{EXPIRES_AT, PK, SK, n, s};
 use crate::events::{Envelope, MessageKind};
-use crate::problem::ApiError;
+use crate::store::StoreError;
 use crate::telemetry::{Metric, emit};
 
 pub const PK_PREFIX: &str = "OUTBOX#";
@@ -38,8 +38,8 @@ pub fn items<T: MessageKind>(
     envelope: &Envelope<T>,
     queues: &[&str],
     now: OffsetDateTime,
-) -> Result<Vec<TransactWriteItem>, ApiError> {
-    let body = serde_json::to_string(envelope).map_err(ApiError::internal)?;
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let body = serde_json::to_string(envelope).map_err(StoreError::corrupt)?;
     queues
         .iter()
         .map(|queue| {
@@ -53,7 +53,7 @@ pub fn items<T: MessageKind>(
                 .item(EXPIRES_AT, n(now.unix_timestamp() + RETENTION_SECONDS))
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
-                .map_err(ApiError::internal)?;
+                .map_err(StoreError::corrupt)?;
             Ok(TransactWriteItem::builder().put(put).build())
         })
         .collect()

@@ -8,6 +8,7 @@ use crate::cursor::CursorCodec;
 use crate::dynamo::{Item, PK, SK};
 use crate::http::{page_limit, query};
 use crate::problem::ApiError;
+use crate::store::StoreError;
 
 /// What a list request asks for: how many, and where to continue (already verified).
 #[derive(Debug, Clone)]
@@ -41,7 +42,7 @@ pub async fn query_page(
     page: &PageRequest,
     codec: &CursorCodec,
     scope: &str,
-) -> Result<Page, ApiError> {
+) -> Result<Page, StoreError> {
     let wanted = i32::try_from(page.limit + 1).unwrap_or(i32::MAX);
     let out = query
         .set_exclusive_start_key(page.start.clone())

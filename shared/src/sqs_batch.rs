@@ -1,6 +1,7 @@
 //! The one way to consume an SQS batch: messages run concurrently (bounded), each in its own
 //! task, so an error or a panic fails that message only; the response lists exactly the
-//! failed ones (`ReportBatchItemFailures`), so successes are never redelivered.
+//! failed ones (`ReportBatchItemFailures`), so successes are never redelivered. A consumer's
+//! failure is a [`MessageError`]: the SQS edge's own error type, never the HTTP one.
 
 use std::future::Future;
 
@@ -10,38 +11,74 @@ use futures::StreamExt;
 use crate::events::{Envelope, MessageKind};
 use crate::telemetry::{Metric, emit};
 
+/// Why one message failed. Either way the message is reported failed and comes back through
+/// its queue (after `maxReceiveCount` receives it waits in the dead-letter queue, so nothing
+/// is lost); `retryable` says whether a later try can succeed, for the logs and the
+/// `MessagesFailedPermanently` metric that points a person at the DLQ.
+#[derive(Debug, thiserror::Error)]
+#[error("{why}")]
+pub struct MessageError {
+    pub why: String,
+    pub retryable: bool,
+}
+
+impl MessageError {
+    pub fn new(why: impl std::fmt::Display, retryable: bool) -> Self {
+        Self {
+            why: why.to_string(),
+            retryable,
+        }
+    }
+
+    /// A failure that may pass: a store or a provider unavailable, a race lost.
+    pub fn retry(why: impl std::fmt::Display) -> Self {
+        Self::new(why, true)
+    }
+
+    /// A message that can never be handled as it is (malformed, or stored data it needs is).
+    pub fn permanent(why: impl std::fmt::Display) -> Self {
+        Self::new(why, false)
+    }
+}
+
 pub async fn process<F, Fut, E>(event: SqsEvent, concurrency: usize, handle: F) -> SqsBatchResponse
 where
     F: Fn(SqsMessage) -> Fut,
     Fut: Future<Output = Result<(), E>> + Send + 'static,
-    E: std::fmt::Display + Send + 'static,
+    E: Into<MessageError> + Send + 'static,
 {
     let total = event.records.len();
-    let outcomes: Vec<(Option<String>, Result<(), String>)> = futures::stream::iter(event.records)
-        .map(|message| {
-            let id = message.message_id.clone();
-            let task = tokio::spawn(handle(message));
-            async move {
-                let outcome = match task.await {
-                    Ok(Ok(())) => Ok(()),
-                    Ok(Err(e)) => Err(e.to_string()),
-                    Err(join) if join.is_panic() => Err("the handler panicked".to_owned()),
-                    Err(join) => Err(join.to_string()),
-                };
-                (id, outcome)
-            }
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
+    let outcomes: Vec<(Option<String>, Result<(), MessageError>)> =
+        futures::stream::iter(event.records)
+            .map(|message| {
+                let id = message.message_id.clone();
+                let task = tokio::spawn(handle(message));
+                async move {
+                    let outcome = match task.await {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(e)) => Err(e.into()),
+                        Err(join) if join.is_panic() => {
+                            Err(MessageError::permanent("the handler panicked"))
+                        }
+                        Err(join) => Err(MessageError::retry(join)),
+                    };
+                    (id, outcome)
+                }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
 
     let mut response = SqsBatchResponse::default();
+    let mut permanent = 0usize;
     for (id, outcome) in outcomes {
-        if let Err(why) = outcome {
+        if let Err(e) = outcome {
+            permanent += usize::from(!e.retryable);
             tracing::warn!(
                 messageId = id.as_deref().unwrap_or(""),
-                why,
-                "message failed; it will be retried"
+                why = e.why,
+                retryable = e.retryable,
+                "message failed; it comes back through its queue"
             );
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id.unwrap_or_default();
@@ -61,6 +98,11 @@ where
                 unit: "Count",
                 value: failed as f64,
             },
+            Metric {
+                name: "MessagesFailedPermanently",
+                unit: "Count",
+                value: permanent as f64,
+            },
         ],
         &[],
     );
@@ -68,9 +110,13 @@ where
 }
 
 /// The envelope in a message body (`T`: notification events by default, or saga messages).
-pub fn envelope<T: MessageKind>(message: &SqsMessage) -> Result<Envelope<T>, String> {
-    let body = message.body.as_deref().ok_or("the message has no body")?;
-    serde_json::from_str(body).map_err(|e| format!("not an event envelope: {e}"))
+pub fn envelope<T: MessageKind>(message: &SqsMessage) -> Result<Envelope<T>, MessageError> {
+    let body = message
+        .body
+        .as_deref()
+        .ok_or_else(|| MessageError::permanent("the message has no body"))?;
+    serde_json::from_str(body)
+        .map_err(|e| MessageError::permanent(format!("not an event envelope: {e}")))
 }
 
 #[cfg(test)]
@@ -109,7 +155,7 @@ mod tests {
             async move {
                 counter.fetch_add(1, Ordering::SeqCst);
                 match m.body.as_deref() {
-                    Some("err") => Err("bad message"),
+                    Some("err") => Err(MessageError::retry("bad message")),
                     Some("panic") => panic!("boom"),
                     _ => Ok(()),
                 }
@@ -133,7 +179,7 @@ mod tests {
                 p.fetch_max(now, Ordering::SeqCst);
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
                 r.fetch_sub(1, Ordering::SeqCst);
-                Ok::<(), String>(())
+                Ok::<(), MessageError>(())
             }
         })
         .await;

@@ -1,8 +1,9 @@
 //! DynamoDB transactions under contention. When two `TransactWriteItems` touch the same item
 //! at once, DynamoDB cancels one with the reason `TransactionConflict`, and neither it nor
-//! the SDK retries that: [`write`] does, a few times with a growing, jittered pause. A
-//! cancellation for any failed condition is returned at once, for the caller to read with
-//! [`crate::dynamo::failed_conditions`].
+//! the SDK retries that: [`Tx::write`] does, a few times with a growing, jittered pause. A
+//! cancellation for any failed condition is returned at once as [`Cancelled`], which names
+//! the items whose condition failed: every item of a [`Tx`] has a name, so adding an item
+//! never shifts what a reader of the cancellation looks at (reasons come back by position).
 
 use std::hash::BuildHasher;
 use std::time::Duration;
@@ -10,6 +11,136 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
+
+use crate::store::StoreError;
+
+/// A transaction: named items, written all or none.
+#[derive(Debug, Clone, Default)]
+pub struct Tx {
+    names: Vec<&'static str>,
+    items: Vec<TransactWriteItem>,
+}
+
+/// Why a transaction did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TxError {
+    /// DynamoDB cancelled it: a condition failed, or it kept colliding with others.
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A cancelled transaction, read by the names its items were given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("transaction cancelled (conditions failed: {failed:?})")]
+pub struct Cancelled {
+    failed: Vec<&'static str>,
+}
+
+impl Cancelled {
+    /// Whether the condition of the item (or any of the items) named `name` failed.
+    pub fn failed(&self, name: &str) -> bool {
+        self.failed.contains(&name)
+    }
+
+    /// The names of the items whose condition failed; empty when the transaction only lost
+    /// races with others until the retries ran out (reading again tells what happened).
+    pub fn failed_names(&self) -> &[&'static str] {
+        &self.failed
+    }
+}
+
+/// A transaction the caller did not expect to be refused is a storage failure.
+impl From<TxError> for StoreError {
+    fn from(e: TxError) -> Self {
+        match e {
+            TxError::Store(e) => e,
+            TxError::Cancelled(c) => StoreError::Unavailable(c.to_string()),
+        }
+    }
+}
+
+impl Tx {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `item` under `name` (several items may share a name: a cancellation then
+    /// reports the name if any of them failed).
+    pub fn push(&mut self, name: &'static str, item: TransactWriteItem) -> &mut Self {
+        self.names.push(name);
+        self.items.push(item);
+        self
+    }
+
+    /// Adds each of `items` under `name`.
+    pub fn extend(
+        &mut self,
+        name: &'static str,
+        items: impl IntoIterator<Item = TransactWriteItem>,
+    ) -> &mut Self {
+        for item in items {
+            self.push(name, item);
+        }
+        self
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Writes it, retrying while it only lost a race with another transaction.
+    pub async fn write(self, client: &aws_sdk_dynamodb::Client) -> Result<(), TxError> {
+        let Self { names, items } = self;
+        write(client, items)
+            .await
+            .map_err(|e| Self::read_cancellation(&names, e))
+    }
+
+    /// Writes it once, as it is.
+    pub async fn write_once(self, client: &aws_sdk_dynamodb::Client) -> Result<(), TxError> {
+        let Self { names, items } = self;
+        write_once(client, items)
+            .await
+            .map_err(|e| Self::read_cancellation(&names, e))
+    }
+
+    fn read_cancellation(names: &[&'static str], e: SdkError<TransactWriteItemsError>) -> TxError {
+        let reasons: Vec<Option<String>> = match e.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(tc)) => tc
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().map(str::to_owned))
+                .collect(),
+            _ => return TxError::Store(e.into()),
+        };
+        cancelled(names, &reasons).map_or_else(|| TxError::Store(e.into()), TxError::Cancelled)
+    }
+}
+
+/// A cancellation's reasons (one per item, in order) as a [`Cancelled`], or `None` when the
+/// cause is not ours to read (throttling, validation): a storage failure.
+fn cancelled(names: &[&'static str], reasons: &[Option<String>]) -> Option<Cancelled> {
+    let mut failed: Vec<&'static str> = Vec::new();
+    for (i, code) in reasons.iter().enumerate() {
+        match code.as_deref() {
+            None | Some("None") | Some("TransactionConflict") => {}
+            Some("ConditionalCheckFailed") => {
+                let name = names.get(i).copied().unwrap_or("unnamed");
+                if !failed.contains(&name) {
+                    failed.push(name);
+                }
+            }
+            Some(_) => return None,
+        }
+    }
+    Some(Cancelled { failed })
+}
 
 /// Retries after the first attempt; with [`delay`] about 1.5 s at most in all.
 pub const CONFLICT_RETRIES: u32 = 8;
@@ -80,6 +211,46 @@ fn random() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancellation_is_read_by_name() {
+        let names = ["order", "outbox", "outbox", "record"];
+        let code = |c: &str| Some(c.to_owned());
+        let reasons = [
+            code("None"),
+            code("None"),
+            code("None"),
+            code("ConditionalCheckFailed"),
+        ];
+        let c = cancelled(&names, &reasons).expect("cancelled");
+        assert!(c.failed("record"));
+        assert!(!c.failed("order"));
+        assert_eq!(c.failed_names(), ["record"]);
+        // Two items under one name: the name is reported once.
+        let reasons = [
+            None,
+            code("ConditionalCheckFailed"),
+            code("ConditionalCheckFailed"),
+            None,
+        ];
+        assert_eq!(
+            cancelled(&names, &reasons)
+                .expect("cancelled")
+                .failed_names(),
+            ["outbox"]
+        );
+        // Only conflicts: cancelled, no condition failed.
+        let reasons = [code("TransactionConflict"), None, None, None];
+        assert!(
+            cancelled(&names, &reasons)
+                .expect("cancelled")
+                .failed_names()
+                .is_empty()
+        );
+        // Throttling is not a refusal to read: a storage failure.
+        let reasons = [code("ThrottlingError"), None, None, None];
+        assert_eq!(cancelled(&names, &reasons), None);
+    }
 
     #[test]
     fn the_delay_grows_then_stays_bounded() {

@@ -2,19 +2,14 @@
 //! template's tables, a fixed signing key and its verifier, a fixed clock, a cursor codec,
 //! the sample events of `events/` changed per test, and the outbox as a test reads it.
 //!
-//! Each domain's `App` differs, so the kit hands out the parts and each test builds its
-//! `App` from them (kept in an `Arc`, which the [`call!`] macro expects):
+//! One harness for every domain, generic over its `App`: [`Harness::start`] for a domain
+//! whose `App` is `shared::app::Context<Store>` (every one but users, whose sign-in also needs
+//! the signing key: [`Harness::build`] takes the parts and builds any `App`):
 //!
 //! ```text
-//! let db = testkit::Db::start("CommunityTable").await;
-//! let clock = testkit::clock();
-//! let keys = testkit::Keys::new(clock.clone());
-//! let app = Arc::new(App {
-//!     store: Store::new(db.client.clone(), db.table.clone()),
-//!     verifier: keys.verifier.clone(),
-//!     cursors: Some(testkit::cursors()),
-//!     clock,
-//! });
+//! let h = testkit::Harness::<community::Store>::start("CommunityTable").await;
+//! let r = testkit::call!(h, community::posts::handle_create, testkit::event(...));
+//! let token = h.keys.token(KIM, Role::Student);
 //! ```
 
 use std::path::PathBuf;
@@ -31,6 +26,46 @@ use shared::cursor::CursorCodec;
 use shared::dynamo::{Item, s};
 use time::OffsetDateTime;
 use time::macros::datetime;
+
+/// A domain under test: its `App` (in the `Arc` [`call!`] expects), the emulator with the
+/// template's tables, the keys that sign its tokens and the clock they and the app share.
+pub struct Harness<A> {
+    pub app: Arc<A>,
+    pub keys: Keys,
+    pub clock: Arc<FixedClock>,
+    pub db: Db,
+}
+
+impl<S: shared::app::TableStore> Harness<shared::app::Context<S>> {
+    /// The domain's store on `table` (the template's logical id), with the cursor codec.
+    pub async fn start(table: &str) -> Self {
+        Self::build(table, |db, keys, clock| {
+            shared::app::Context::new(
+                S::new(db.client.clone(), db.table.clone()),
+                keys.verifier.clone(),
+                clock,
+            )
+            .with_cursors(cursors())
+        })
+        .await
+    }
+}
+
+impl<A> Harness<A> {
+    /// Starts the emulator and builds the app from the parts with `app`.
+    pub async fn build(table: &str, app: impl FnOnce(&Db, &Keys, Arc<FixedClock>) -> A) -> Self {
+        let db = Db::start(table).await;
+        let clock = clock();
+        let keys = Keys::new(clock.clone());
+        let app = Arc::new(app(&db, &keys, clock.clone()));
+        Self {
+            app,
+            keys,
+            clock,
+            db,
+        }
+    }
+}
 
 /// What the [`call!`] macro needs, reachable from any crate that uses it.
 #[doc(hidden)]
