@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 
 use http::StatusCode;
 use lambda_http::Request;
+use shared::app::epoch_ms;
 use shared::clock::rfc3339;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body, no_content, path_id};
 use shared::paging::PageRequest;
 
 use crate::model::{AssessmentStatus, Attempt, AttemptStatus, AttemptSummary, AttemptView, Page};
-use crate::{App, Error, epoch_ms};
+use crate::{App, Error};
 
 /// Start an attempt
 ///
@@ -63,10 +64,7 @@ pub async fn handle_start(app: &App, req: Request) -> HttpResult {
         result: None,
         version: 0,
     };
-    app.store
-        .transact(vec![app.store.create_attempt(&attempt)?])
-        .await
-        .map_err(Error::from)?;
+    app.store.create_attempt(&attempt).await?;
     json(StatusCode::CREATED, &attempt.view(epoch_ms(now)))
 }
 

@@ -5,6 +5,7 @@
 use http::StatusCode;
 use lambda_http::Request;
 use serde::Deserialize;
+use shared::ApiError;
 use shared::clock::rfc3339;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body_limited, path_id};
 use shared::paging::PageRequest;
@@ -14,6 +15,7 @@ use crate::model::{
     MAX_CHOICES, MAX_POINTS, MAX_QUESTIONS, MAX_TIME_LIMIT_SECONDS, MIN_CHOICES, Page, Prompt,
     Question, Skill, Title,
 };
+use crate::store::{Created, Published};
 use crate::{App, Error};
 
 /// An assessment is the largest body of the API: up to 100 questions of 6 choices. The
@@ -210,10 +212,12 @@ pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     caller.require_admin()?;
     let input: NewAssessment = json_body_limited(&req, BODY_LIMIT)?;
     let draft = input.into_draft(rfc3339(app.clock.now()));
-    app.store
-        .transact(app.store.create_assessment(&draft)?)
-        .await
-        .map_err(Error::from)?;
+    if app.store.create_assessment(&draft).await? == Created::Existed {
+        return Err(ApiError::internal(format!(
+            "the fresh assessment id {} is taken",
+            draft.id
+        )));
+    }
     tracing::info!(assessmentId = %draft.id, questions = draft.questions.len(), "assessment drafted");
     json(StatusCode::CREATED, &draft)
 }
@@ -252,7 +256,7 @@ pub async fn handle_publish(app: &App, req: Request) -> HttpResult {
     }
     assessment.status = AssessmentStatus::Published;
     assessment.published_at = Some(rfc3339(app.clock.now()));
-    if !app.store.publish(&assessment).await? {
+    if app.store.publish(&assessment).await? == Published::NotADraft {
         return Err(Error::AlreadyPublished.into());
     }
     json(StatusCode::OK, &assessment.detail())

@@ -1,4 +1,5 @@
 use shared::ApiError;
+use shared::store::StoreError;
 
 /// Everything an assessments use case can refuse, and how each reaches the client.
 #[derive(Debug, thiserror::Error)]
@@ -18,8 +19,11 @@ pub enum Error {
     AttemptExpired,
     #[error("the choice is out of range")]
     ChoiceOutOfRange { choices: usize },
+    /// Every round of a submit lost a race with another write to the attempt.
+    #[error("the attempt kept changing while it was being submitted")]
+    AttemptKeptChanging,
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Store(#[from] StoreError),
 }
 
 impl From<Error> for ApiError {
@@ -43,17 +47,8 @@ impl From<Error> for ApiError {
                 "choiceIndex",
                 format!("must be from 0 to {}", choices.saturating_sub(1)),
             ),
-            Error::Api(api) => api,
+            Error::AttemptKeptChanging => ApiError::internal(e),
+            Error::Store(e) => e.into(),
         }
-    }
-}
-
-impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for Error
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    fn from(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self {
-        Error::Api(e.into())
     }
 }

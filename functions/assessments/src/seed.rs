@@ -2,12 +2,12 @@
 //! skills. Ids are fixed, so running it again changes nothing (conditional puts).
 
 use serde::Serialize;
-use shared::ApiError;
 use shared::clock::rfc3339;
-use shared::dynamo::failed_conditions;
+use shared::store::StoreError;
 
 use crate::App;
 use crate::model::{Assessment, AssessmentStatus, Question};
+use crate::store::Created;
 
 /// The demo assessment's id (a valid ULID, fixed so the seed is idempotent).
 pub const DIAGNOSTIC_ID: &str = "01JDEMA0000000000000000001";
@@ -84,17 +84,9 @@ pub fn diagnostic(now: &str) -> Assessment {
     }
 }
 
-pub async fn seed_catalogue(app: &App) -> Result<Seeded, ApiError> {
+pub async fn seed_catalogue(app: &App) -> Result<Seeded, StoreError> {
     let assessment = diagnostic(&rfc3339(app.clock.now()));
-    let created = match app
-        .store
-        .transact(app.store.create_assessment(&assessment)?)
-        .await
-    {
-        Ok(()) => true,
-        Err(e) if failed_conditions(&e).is_some_and(|f| f.contains(&true)) => false,
-        Err(e) => return Err(e.into()),
-    };
+    let created = app.store.create_assessment(&assessment).await? == Created::New;
     Ok(Seeded {
         assessment_id: assessment.id,
         created,

@@ -7,6 +7,10 @@
 //! | `USER#<userId>`      | `ATTEMPT#<id>`     | an attempt: question snapshot, saved answers, result  |
 //! | `OUTBOX#<event>`     | `<queue>`          | events waiting for the relay (see shared::outbox)     |
 //!
+//! Every write that must happen with another is a transaction of named items, built here:
+//! an assessment and its catalogue entry, a publication, an attempt, a grade and its
+//! `attempt_graded` event (to learning and notifications).
+//!
 //! An attempt lives under its owner's key, so another student's attempt id finds nothing
 //! (404) and "my attempts" is one query, newest first (attempt ids are ULIDs). Its deadline
 //! is stored as `deadlineMs` (epoch ms): `expiresAt` is the table's TTL attribute and would
@@ -14,16 +18,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
-use shared::ApiError;
+use shared::clock::rfc3339;
 use shared::cursor::CursorCodec;
 use shared::dynamo::{
     AttributeValue, Item, get_i64, get_json as from_json, get_opt_str, get_str,
     is_condition_failed, key, n, put_new, s, to_json,
 };
+use shared::events::{Envelope, queues};
 use shared::paging::{Page, PageRequest, query_page};
+use shared::store::StoreError;
+use shared::transaction::{Tx, TxError};
+use time::OffsetDateTime;
 
 use crate::grading::Grade;
 use crate::model::{
@@ -33,6 +39,34 @@ use crate::model::{
 const CATALOGUE: &str = "CATALOGUE";
 const IN_PROGRESS: &str = "in_progress";
 const SUBMITTED: &str = "submitted";
+/// Who hears of a graded attempt: learning builds a plan, notifications tell the student.
+const GRADED_QUEUES: &[&str] = &[queues::LEARNING, queues::NOTIFICATIONS];
+
+/// What creating an item with a fixed id found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New,
+    /// Something was already stored under its id (a seed run again): nothing was written.
+    Existed,
+}
+
+/// What publishing a draft found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    Done,
+    /// It was no longer a draft (published meanwhile): nothing was written.
+    NotADraft,
+}
+
+/// What recording a grade found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Graded {
+    /// The grade and its `attempt_graded` event are stored.
+    Recorded,
+    /// The attempt is no longer as it was graded (submitted meanwhile, or an answer saved),
+    /// or the write collided with another: nothing was written; read it again.
+    Changed,
+}
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -58,28 +92,22 @@ fn with_key(mut item: Item, item_key: Item) -> Item {
     item
 }
 
+impl shared::app::TableStore for Store {
+    const TABLE_ENV: &'static str = "ASSESSMENTS_TABLE";
+
+    fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Self { client, table }
+    }
+}
+
 impl Store {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    pub async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<(), SdkError<TransactWriteItemsError>> {
-        shared::transaction::write_once(&self.client, items).await
+        <Self as shared::app::TableStore>::new(client, table.into())
     }
 
     // ------------------------------------------------------------ assessments
 
-    fn assessment_item(&self, a: &Assessment) -> Result<Item, ApiError> {
+    fn assessment_item(&self, a: &Assessment) -> Result<Item, StoreError> {
         Ok(with_key(
             HashMap::from([
                 ("status".to_owned(), s(a.status.as_str())),
@@ -89,23 +117,37 @@ impl Store {
         ))
     }
 
-    fn catalogue_item(&self, summary: &AssessmentSummary) -> Result<Item, ApiError> {
+    fn catalogue_item(&self, summary: &AssessmentSummary) -> Result<Item, StoreError> {
         Ok(with_key(
             HashMap::from([("doc".to_owned(), to_json(summary)?)]),
             catalogue_key(&summary.id),
         ))
     }
 
-    /// The put that creates `a` (a draft, or a published one with its catalogue entry).
-    pub fn create_assessment(&self, a: &Assessment) -> Result<Vec<TransactWriteItem>, ApiError> {
-        let mut items = vec![put_new(&self.table, self.assessment_item(a)?)?];
+    /// Creates `a` (a draft, or a published one with its catalogue entry), unless its id is
+    /// taken.
+    pub async fn create_assessment(&self, a: &Assessment) -> Result<Created, StoreError> {
+        let mut tx = Tx::new();
+        tx.push(
+            "assessment",
+            put_new(&self.table, self.assessment_item(a)?)?,
+        );
         if a.status == AssessmentStatus::Published {
-            items.push(put_new(&self.table, self.catalogue_item(&a.summary())?)?);
+            tx.push(
+                "catalogue",
+                put_new(&self.table, self.catalogue_item(&a.summary())?)?,
+            );
         }
-        Ok(items)
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(Created::New),
+            Err(TxError::Cancelled(c)) if c.failed("assessment") || c.failed("catalogue") => {
+                Ok(Created::Existed)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
-    pub async fn assessment(&self, id: &str) -> Result<Option<Assessment>, ApiError> {
+    pub async fn assessment(&self, id: &str) -> Result<Option<Assessment>, StoreError> {
         shared::dynamo::get_item(&self.client, &self.table, assessment_key(id))
             .await?
             .map(|item| from_json(&item, "doc"))
@@ -113,8 +155,8 @@ impl Store {
     }
 
     /// Publishes a draft: its status moves only from `draft`, and its catalogue entry
-    /// appears in the same transaction. `false` when it was no longer a draft.
-    pub async fn publish(&self, published: &Assessment) -> Result<bool, ApiError> {
+    /// appears in the same transaction.
+    pub async fn publish(&self, published: &Assessment) -> Result<Published, StoreError> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(assessment_key(&published.id)))
@@ -125,15 +167,20 @@ impl Store {
             .expression_attribute_values(":draft", s(AssessmentStatus::Draft.as_str()))
             .expression_attribute_values(":doc", to_json(published)?)
             .build()
-            .map_err(ApiError::internal)?;
-        let items = vec![
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push(
+            "assessment",
             TransactWriteItem::builder().update(update).build(),
+        )
+        .push(
+            "catalogue",
             put_new(&self.table, self.catalogue_item(&published.summary())?)?,
-        ];
-        match self.transact(items).await {
-            Ok(()) => Ok(true),
-            Err(e) if shared::dynamo::failed_conditions(&e).is_some_and(|f| f.contains(&true)) => {
-                Ok(false)
+        );
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(Published::Done),
+            Err(TxError::Cancelled(c)) if c.failed("assessment") || c.failed("catalogue") => {
+                Ok(Published::NotADraft)
             }
             Err(e) => Err(e.into()),
         }
@@ -144,7 +191,7 @@ impl Store {
         page: &PageRequest,
         codec: &CursorCodec,
         scope: &str,
-    ) -> Result<(Vec<AssessmentSummary>, Option<String>), ApiError> {
+    ) -> Result<(Vec<AssessmentSummary>, Option<String>), StoreError> {
         let query = self
             .client
             .query()
@@ -163,7 +210,8 @@ impl Store {
 
     // ------------------------------------------------------------ attempts
 
-    pub fn create_attempt(&self, a: &Attempt) -> Result<TransactWriteItem, ApiError> {
+    /// Stores a new attempt (its id is fresh: a taken one is a storage failure).
+    pub async fn create_attempt(&self, a: &Attempt) -> Result<(), StoreError> {
         let item = HashMap::from([
             ("attemptId".to_owned(), s(&a.id)),
             ("userId".to_owned(), s(&a.user_id)),
@@ -181,28 +229,32 @@ impl Store {
             ),
             ("version".to_owned(), n(0)),
         ]);
-        put_new(&self.table, with_key(item, attempt_key(&a.user_id, &a.id)))
+        let mut tx = Tx::new();
+        tx.push(
+            "attempt",
+            put_new(&self.table, with_key(item, attempt_key(&a.user_id, &a.id)))?,
+        );
+        Ok(tx.write_once(&self.client).await?)
     }
 
     /// The caller's attempt; `None` for an unknown id and for anyone else's.
-    pub async fn attempt(&self, user_id: &str, id: &str) -> Result<Option<Attempt>, ApiError> {
+    pub async fn attempt(&self, user_id: &str, id: &str) -> Result<Option<Attempt>, StoreError> {
         let Some(item) =
             shared::dynamo::get_item(&self.client, &self.table, attempt_key(user_id, id)).await?
         else {
             return Ok(None);
         };
         let answers = match item.get("answers") {
-            Some(AttributeValue::M(m)) => {
-                m.iter()
-                    .map(|(q, v)| {
-                        let choice =
-                            v.as_n().ok().and_then(|c| c.parse().ok()).ok_or_else(|| {
-                                ApiError::internal("a stored answer is not a number")
-                            })?;
-                        Ok((q.clone(), choice))
-                    })
-                    .collect::<Result<BTreeMap<String, u32>, ApiError>>()?
-            }
+            Some(AttributeValue::M(m)) => m
+                .iter()
+                .map(|(q, v)| {
+                    let choice =
+                        v.as_n().ok().and_then(|c| c.parse().ok()).ok_or_else(|| {
+                            StoreError::corrupt("a stored answer is not a number")
+                        })?;
+                    Ok((q.clone(), choice))
+                })
+                .collect::<Result<BTreeMap<String, u32>, StoreError>>()?,
             _ => BTreeMap::new(),
         };
         let result = item
@@ -235,7 +287,7 @@ impl Store {
         question_id: &str,
         choice: u32,
         now_ms: i64,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -258,14 +310,16 @@ impl Store {
         }
     }
 
-    /// Records the grade, only if the attempt is still open and holds exactly the answers
-    /// that were graded (`version`). Position 0 of the submit transaction.
-    pub fn submit(
+    /// Records the grade and queues `graded` (its `attempt_graded` event) in one
+    /// transaction, only if the attempt is still open and holds exactly the answers that
+    /// were graded (`version`).
+    pub async fn submit(
         &self,
         a: &Attempt,
         grade: &Grade,
-        submitted_at: &str,
-    ) -> Result<TransactWriteItem, ApiError> {
+        submitted_at: OffsetDateTime,
+        graded: &Envelope,
+    ) -> Result<Graded, StoreError> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(attempt_key(&a.user_id, &a.id)))
@@ -279,11 +333,26 @@ impl Store {
             .expression_attribute_values(":open", s(IN_PROGRESS))
             .expression_attribute_values(":result", to_json(grade)?)
             .expression_attribute_values(":score", n(i64::from(grade.score)))
-            .expression_attribute_values(":at", s(submitted_at))
+            .expression_attribute_values(":at", s(rfc3339(submitted_at)))
             .expression_attribute_values(":version", n(a.version))
             .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push(
+            "attempt",
+            TransactWriteItem::builder().update(update).build(),
+        )
+        .extend(
+            "outbox",
+            shared::outbox::items(&self.table, graded, GRADED_QUEUES, submitted_at)?,
+        );
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(Graded::Recorded),
+            Err(TxError::Cancelled(c)) if c.failed("attempt") || c.failed_names().is_empty() => {
+                Ok(Graded::Changed)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn attempts(
@@ -293,7 +362,7 @@ impl Store {
         page: &PageRequest,
         codec: &CursorCodec,
         scope: &str,
-    ) -> Result<(Vec<AttemptSummary>, Option<String>), ApiError> {
+    ) -> Result<(Vec<AttemptSummary>, Option<String>), StoreError> {
         let query = self
             .client
             .query()
@@ -326,7 +395,7 @@ impl Store {
                     submitted_at: get_opt_str(item, "submittedAt").map(str::to_owned),
                 })
             })
-            .collect::<Result<_, ApiError>>()?;
+            .collect::<Result<_, StoreError>>()?;
         Ok((summaries, next_cursor))
     }
 }

@@ -9,12 +9,13 @@
 use http::StatusCode;
 use lambda_http::{Request, RequestExt};
 use serde_json::json;
-use shared::ApiError;
 use shared::clock::rfc3339;
-use shared::events::{Envelope, EventType, queues};
+use shared::events::{Envelope, EventType};
 use shared::http::{HttpResult, json, path_id};
+use shared::store::StoreError;
 
 use crate::grading::{Grade, grade};
+use crate::store::Graded;
 use crate::{App, Error};
 
 /// Each retry follows a write that changed the attempt; a handful covers any real client.
@@ -35,7 +36,7 @@ pub async fn submit(
         if attempt.submitted {
             return attempt
                 .result
-                .ok_or_else(|| ApiError::internal("a submitted attempt has no result").into());
+                .ok_or_else(|| StoreError::malformed("result").into());
         }
         let result = grade(&attempt.questions, &attempt.answers);
         let now = app.clock.now();
@@ -53,26 +54,18 @@ pub async fn submit(
             }),
             app.clock.as_ref(),
         );
-        let mut items = vec![app.store.submit(&attempt, &result, &submitted_at)?];
-        items.extend(shared::outbox::items(
-            app.store.table(),
-            &graded,
-            &[queues::LEARNING, queues::NOTIFICATIONS],
-            now,
-        )?);
-        match app.store.transact(items).await {
-            Ok(()) => {
+        match app.store.submit(&attempt, &result, now, &graded).await? {
+            Graded::Recorded => {
                 shared::fault::point(ctx, "after_commit");
                 tracing::info!(attemptId = %attempt.id, score = result.score, maxScore = result.max_score, "attempt graded");
                 return Ok(result);
             }
             // Another submit won, an answer landed in between, or the two transactions
             // collided: read again and decide from what is stored.
-            Err(e) if shared::dynamo::is_cancelled(&e) => continue,
-            Err(e) => return Err(e.into()),
+            Graded::Changed => continue,
         }
     }
-    Err(ApiError::internal("the attempt kept changing while it was being submitted").into())
+    Err(Error::AttemptKeptChanging)
 }
 
 /// Submit an attempt for grading
