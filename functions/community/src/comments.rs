@@ -6,7 +6,7 @@ use http::StatusCode;
 use lambda_http::{Request, RequestExt};
 use serde_json::json;
 use shared::clock::rfc3339;
-use shared::events::{Envelope, EventType, queues};
+use shared::events::{Envelope, EventType};
 use shared::http::{Fields, FromJson, HttpResult, json, json_body_limited, path_id};
 use shared::paging::PageRequest;
 
@@ -85,13 +85,8 @@ pub async fn handle_add(app: &App, req: Request) -> HttpResult {
         body: input.body.into(),
         created_at: rfc3339(now),
     };
-    let outbox = match notification(&post, &comment, app) {
-        Some(event) => {
-            shared::outbox::items(app.store.table(), &event, &[queues::NOTIFICATIONS], now)?
-        }
-        None => Vec::new(),
-    };
-    match app.store.add_comment(&comment, outbox).await? {
+    let event = notification(&post, &comment, app);
+    match app.store.add_comment(&comment, event.as_ref(), now).await? {
         Commented::Added => {}
         Commented::PostNotFound => return Err(Error::PostNotFound.into()),
     }

@@ -1,4 +1,5 @@
 use shared::ApiError;
+use shared::store::StoreError;
 
 /// Everything a community use case can refuse, and how each reaches the client.
 #[derive(Debug, thiserror::Error)]
@@ -10,7 +11,7 @@ pub enum Error {
     #[error("only the author or an admin may delete a post")]
     NotTheAuthorOrAdmin,
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Store(#[from] StoreError),
 }
 
 impl From<Error> for ApiError {
@@ -21,17 +22,7 @@ impl From<Error> for ApiError {
             Error::NotTheAuthorOrAdmin => {
                 ApiError::forbidden("Only the author or an admin may delete this post.")
             }
-            Error::Api(api) => api,
+            Error::Store(e) => e.into(),
         }
-    }
-}
-
-impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for Error
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    fn from(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self {
-        Error::Api(e.into())
     }
 }

@@ -22,16 +22,14 @@
 //! in between leaves a marked post that no endpoint shows and that a repeated DELETE
 //! finishes sweeping.
 
-use aws_sdk_dynamodb::types::{
-    Delete, DeleteRequest, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
-    WriteRequest,
-};
-use shared::ApiError;
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};
 use shared::cursor::CursorCodec;
-use shared::dynamo::{
-    Item, SK, failed_conditions, get_i64, get_opt_str, get_str, is_condition_failed, key, n, s,
-};
+use shared::dynamo::{Item, SK, get_i64, get_opt_str, get_str, is_condition_failed, key, n, s};
+use shared::events::{Envelope, queues};
 use shared::paging::PageRequest;
+use shared::store::StoreError;
+use shared::transaction::{Tx, TxError};
+use time::OffsetDateTime;
 
 use crate::model::{Comment, Page, Post};
 
@@ -48,10 +46,6 @@ const LIKE_PREFIX: &str = "LIKE#";
 /// being deleted.
 const POST_IS_LIVE: &str = "attribute_exists(pk) AND attribute_not_exists(deletedAt)";
 
-/// BatchWriteItem takes at most 25 requests.
-const BATCH_WRITE_MAX: usize = 25;
-const UNPROCESSED_RETRIES: u32 = 8;
-
 #[derive(Debug, Clone)]
 pub struct Store {
     client: aws_sdk_dynamodb::Client,
@@ -67,7 +61,7 @@ pub struct StoredPost {
 }
 
 impl StoredPost {
-    fn from_item(item: &Item) -> Result<Self, ApiError> {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
         Ok(Self {
             post: Post {
                 id: get_str(item, "id")?.to_owned(),
@@ -89,7 +83,7 @@ impl StoredPost {
     }
 }
 
-fn comment_from_item(item: &Item) -> Result<Comment, ApiError> {
+fn comment_from_item(item: &Item) -> Result<Comment, StoreError> {
     Ok(Comment {
         id: get_str(item, "id")?.to_owned(),
         post_id: get_str(item, "postId")?.to_owned(),
@@ -139,6 +133,14 @@ fn comment_key(post_id: &str, comment_id: &str) -> Item {
     key(post_pk(post_id), format!("{COMMENT_PREFIX}{comment_id}"))
 }
 
+impl shared::app::TableStore for Store {
+    const TABLE_ENV: &'static str = "COMMUNITY_TABLE";
+
+    fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Store::new(client, table)
+    }
+}
+
 impl Store {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self {
@@ -147,17 +149,13 @@ impl Store {
         }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     /// Adds `delta` to one of a live post's counters, as a transaction item.
     fn count(
         &self,
         post_id: &str,
         counter: &str,
         delta: i64,
-    ) -> Result<TransactWriteItem, ApiError> {
+    ) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(post_key(post_id)))
@@ -166,13 +164,13 @@ impl Store {
             .expression_attribute_names("#counter", counter)
             .expression_attribute_values(":delta", n(delta))
             .build()
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::corrupt)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
     // ------------------------------------------------------------ posts
 
-    pub async fn create_post(&self, post: &Post) -> Result<(), ApiError> {
+    pub async fn create_post(&self, post: &Post) -> Result<(), StoreError> {
         let mut put = self
             .client
             .put_item()
@@ -197,7 +195,7 @@ impl Store {
     }
 
     /// The post, live or being deleted; `None` once it is gone.
-    pub async fn post(&self, id: &str) -> Result<Option<StoredPost>, ApiError> {
+    pub async fn post(&self, id: &str) -> Result<Option<StoredPost>, StoreError> {
         shared::dynamo::get_item(&self.client, &self.table, post_key(id))
             .await?
             .as_ref()
@@ -212,7 +210,7 @@ impl Store {
         page: &PageRequest,
         cursors: &CursorCodec,
         scope: &str,
-    ) -> Result<Page<Post>, ApiError> {
+    ) -> Result<Page<Post>, StoreError> {
         let limit = page.limit;
         // One key more than asked says whether another page exists.
         let out = self
@@ -252,42 +250,14 @@ impl Store {
         Ok(Page { items, next_cursor })
     }
 
-    /// The posts with these ids that exist (consistent reads; at most 100 ids).
-    async fn posts(&self, ids: &[String]) -> Result<Vec<StoredPost>, ApiError> {
-        let mut keys: Vec<Item> = ids.iter().map(|id| post_key(id)).collect();
-        let mut posts = Vec::with_capacity(keys.len());
-        let mut attempt = 0;
-        while !keys.is_empty() {
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .consistent_read(true)
-                .build()
-                .map_err(ApiError::internal)?;
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await?;
-            if let Some(items) = out.responses().and_then(|r| r.get(&self.table)) {
-                for item in items {
-                    posts.push(StoredPost::from_item(item)?);
-                }
-            }
-            keys = out
-                .unprocessed_keys()
-                .and_then(|u| u.get(&self.table))
-                .map(|k| k.keys().to_vec())
-                .unwrap_or_default();
-            if !keys.is_empty() {
-                if attempt >= UNPROCESSED_RETRIES {
-                    return Err(ApiError::internal("BatchGetItem kept keys unprocessed"));
-                }
-                shared::transaction::back_off(attempt).await;
-                attempt += 1;
-            }
-        }
-        Ok(posts)
+    /// The posts with these ids that exist (consistent reads).
+    async fn posts(&self, ids: &[String]) -> Result<Vec<StoredPost>, StoreError> {
+        let keys = ids.iter().map(|id| post_key(id)).collect();
+        shared::dynamo::batch_get(&self.client, &self.table, keys, true)
+            .await?
+            .iter()
+            .map(StoredPost::from_item)
+            .collect()
     }
 
     /// Changes the title and/or body of a live post by `author_id`; `None` if no such post.
@@ -298,7 +268,7 @@ impl Store {
         title: Option<&str>,
         body: Option<&str>,
         now: &str,
-    ) -> Result<Option<Post>, ApiError> {
+    ) -> Result<Option<Post>, StoreError> {
         let mut set = vec!["updatedAt = :now"];
         let mut update = self
             .client
@@ -334,7 +304,7 @@ impl Store {
 
     /// Marks a post deleted and takes it out of the feed; from now on nothing can be added
     /// to it. `false` if it was already marked or is gone.
-    pub async fn mark_deleted(&self, id: &str, now: &str) -> Result<bool, ApiError> {
+    pub async fn mark_deleted(&self, id: &str, now: &str) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -356,7 +326,7 @@ impl Store {
 
     /// Deletes a marked post's comments and likes, then the post. Safe to run again, and
     /// concurrently: deleting what is gone is not an error.
-    pub async fn sweep_deleted(&self, id: &str) -> Result<(), ApiError> {
+    pub async fn sweep_deleted(&self, id: &str) -> Result<(), StoreError> {
         let mut start = None;
         loop {
             let out = self
@@ -370,15 +340,13 @@ impl Store {
                 .set_exclusive_start_key(start)
                 .send()
                 .await?;
-            let children: Vec<Item> = out
+            let children = out
                 .items()
                 .iter()
                 .filter(|k| get_opt_str(k, SK) != Some(POST_SK))
-                .cloned()
-                .collect();
-            for chunk in children.chunks(BATCH_WRITE_MAX) {
-                self.delete_all(chunk.to_vec()).await?;
-            }
+                .map(|k| shared::dynamo::delete_request(k.clone()))
+                .collect::<Result<_, _>>()?;
+            shared::dynamo::batch_write(&self.client, &self.table, children).await?;
             start = out.last_evaluated_key;
             if start.is_none() {
                 break;
@@ -399,50 +367,16 @@ impl Store {
         }
     }
 
-    /// Deletes up to 25 items by key, retrying what DynamoDB leaves unprocessed.
-    async fn delete_all(&self, keys: Vec<Item>) -> Result<(), ApiError> {
-        let mut requests: Vec<WriteRequest> = keys
-            .into_iter()
-            .map(|k| {
-                let delete = DeleteRequest::builder()
-                    .set_key(Some(k))
-                    .build()
-                    .map_err(ApiError::internal)?;
-                Ok(WriteRequest::builder().delete_request(delete).build())
-            })
-            .collect::<Result<_, ApiError>>()?;
-        let mut attempt = 0;
-        while !requests.is_empty() {
-            let out = self
-                .client
-                .batch_write_item()
-                .request_items(&self.table, requests)
-                .send()
-                .await?;
-            requests = out
-                .unprocessed_items()
-                .and_then(|u| u.get(&self.table))
-                .cloned()
-                .unwrap_or_default();
-            if !requests.is_empty() {
-                if attempt >= UNPROCESSED_RETRIES {
-                    return Err(ApiError::internal("BatchWriteItem kept items unprocessed"));
-                }
-                shared::transaction::back_off(attempt).await;
-                attempt += 1;
-            }
-        }
-        Ok(())
-    }
-
     // ------------------------------------------------------------ comments
 
-    /// Adds `comment` and counts it on its post, with `outbox` items, in one transaction.
+    /// Adds `comment` and counts it on its post in one transaction, with `notification`
+    /// (if any) queued for the notifications domain in the same transaction.
     pub async fn add_comment(
         &self,
         comment: &Comment,
-        outbox: Vec<TransactWriteItem>,
-    ) -> Result<Commented, ApiError> {
+        notification: Option<&Envelope>,
+        now: OffsetDateTime,
+    ) -> Result<Commented, StoreError> {
         let mut put = Put::builder()
             .table_name(&self.table)
             .condition_expression("attribute_not_exists(pk)");
@@ -456,18 +390,20 @@ impl Store {
             .item("body", s(&comment.body))
             .item("createdAt", s(&comment.created_at))
             .build()
-            .map_err(ApiError::internal)?;
-        let mut items = vec![
-            self.count(&comment.post_id, "commentCount", 1)?,
-            TransactWriteItem::builder().put(put).build(),
-        ];
-        items.extend(outbox);
-        match shared::transaction::write(&self.client, items).await {
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push("post", self.count(&comment.post_id, "commentCount", 1)?)
+            .push("comment", TransactWriteItem::builder().put(put).build());
+        if let Some(event) = notification {
+            tx.extend(
+                "outbox",
+                shared::outbox::items(&self.table, event, &[queues::NOTIFICATIONS], now)?,
+            );
+        }
+        match tx.write(&self.client).await {
             Ok(()) => Ok(Commented::Added),
-            Err(e) => match failed_conditions(&e) {
-                Some(failed) if failed.first() == Some(&true) => Ok(Commented::PostNotFound),
-                _ => Err(e.into()),
-            },
+            Err(TxError::Cancelled(c)) if c.failed("post") => Ok(Commented::PostNotFound),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -478,7 +414,7 @@ impl Store {
         page: &PageRequest,
         cursors: &CursorCodec,
         scope: &str,
-    ) -> Result<Page<Comment>, ApiError> {
+    ) -> Result<Page<Comment>, StoreError> {
         let query = self
             .client
             .query()
@@ -502,7 +438,12 @@ impl Store {
 
     /// `user_id` likes the post: the like and its count in one transaction, the like only
     /// if absent, so liking twice counts once.
-    pub async fn like(&self, post_id: &str, user_id: &str, now: &str) -> Result<Toggle, ApiError> {
+    pub async fn like(
+        &self,
+        post_id: &str,
+        user_id: &str,
+        now: &str,
+    ) -> Result<Toggle, StoreError> {
         let mut put = Put::builder()
             .table_name(&self.table)
             .condition_expression("attribute_not_exists(pk)");
@@ -513,49 +454,45 @@ impl Store {
             .item("userId", s(user_id))
             .item("createdAt", s(now))
             .build()
-            .map_err(ApiError::internal)?;
-        let items = vec![
-            self.count(post_id, "likeCount", 1)?,
-            TransactWriteItem::builder().put(put).build(),
-        ];
-        self.toggle(post_id, items).await
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push("post", self.count(post_id, "likeCount", 1)?)
+            .push("like", TransactWriteItem::builder().put(put).build());
+        self.toggle(post_id, tx).await
     }
 
     /// `user_id` takes the like back: removed and uncounted together, only if it exists.
-    pub async fn unlike(&self, post_id: &str, user_id: &str) -> Result<Toggle, ApiError> {
+    pub async fn unlike(&self, post_id: &str, user_id: &str) -> Result<Toggle, StoreError> {
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(like_key(post_id, user_id)))
             .condition_expression("attribute_exists(pk)")
             .build()
-            .map_err(ApiError::internal)?;
-        let items = vec![
-            self.count(post_id, "likeCount", -1)?,
-            TransactWriteItem::builder().delete(delete).build(),
-        ];
-        self.toggle(post_id, items).await
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push("post", self.count(post_id, "likeCount", -1)?)
+            .push("like", TransactWriteItem::builder().delete(delete).build());
+        self.toggle(post_id, tx).await
     }
 
-    /// Runs a like or unlike: `[count on the post, the like item]`.
-    async fn toggle(
-        &self,
-        post_id: &str,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<Toggle, ApiError> {
-        let Err(e) = shared::transaction::write(&self.client, items).await else {
-            return Ok(Toggle::Changed);
+    /// Runs a like or unlike: the count on the `post` and the `like` item itself.
+    async fn toggle(&self, post_id: &str, tx: Tx) -> Result<Toggle, StoreError> {
+        let cancelled = match tx.write(&self.client).await {
+            Ok(()) => return Ok(Toggle::Changed),
+            Err(TxError::Cancelled(c)) => c,
+            Err(TxError::Store(e)) => return Err(e),
         };
-        match failed_conditions(&e).as_deref() {
-            Some([true, ..]) => Ok(Toggle::PostNotFound),
-            Some([false, true]) => {
-                // Only the like's own condition failed: already so. The post is read again
-                // so that a like on a post being deleted is a 404 like any other.
-                match self.post(post_id).await?.and_then(StoredPost::live) {
-                    Some(_) => Ok(Toggle::Unchanged),
-                    None => Ok(Toggle::PostNotFound),
-                }
+        if cancelled.failed("post") {
+            Ok(Toggle::PostNotFound)
+        } else if cancelled.failed("like") {
+            // Only the like's own condition failed: already so. The post is read again
+            // so that a like on a post being deleted is a 404 like any other.
+            match self.post(post_id).await?.and_then(StoredPost::live) {
+                Some(_) => Ok(Toggle::Unchanged),
+                None => Ok(Toggle::PostNotFound),
             }
-            _ => Err(e.into()),
+        } else {
+            Err(TxError::Cancelled(cancelled).into())
         }
     }
 }

@@ -1,53 +1,30 @@
 //! Handler tests: the sample events of `events/` (API Gateway HTTP API v2 payloads) through
 //! the real handlers, in process, against the DynamoDB emulator with the template's table.
 
-use std::sync::Arc;
-
-use community::{App, Store};
+use community::App;
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use shared::auth::Role;
-use testkit::{Db, Keys, With, body_json, call, event};
+use testkit::{With, body_json, call, event};
 
-struct Harness {
-    app: Arc<App>,
-    keys: Keys,
-    db: Db,
-}
+type Harness = testkit::Harness<App>;
 
-async fn harness() -> Harness {
-    let db = Db::start("CommunityTable").await;
-    let clock = testkit::clock();
-    let keys = Keys::new(clock.clone());
-    let app = App {
-        store: Store::new(db.client.clone(), db.table.clone()),
-        verifier: keys.verifier.clone(),
-        cursors: Some(testkit::cursors()),
-        clock,
-    };
-    Harness {
-        app: Arc::new(app),
-        keys,
-        db,
-    }
-}
+/// The template's table of this domain.
+const TABLE: &str = "CommunityTable";
 
-impl Harness {
-    /// Every item under a post's partition (the post, its comments, its likes).
-    async fn post_items(&self, post_id: &str) -> usize {
-        let out = self
-            .db
-            .client
+/// Every item under a post's partition (the post, its comments, its likes).
+async fn post_items(h: &Harness, post_id: &str) -> usize {
+    let out =
+        h.db.client
             .query()
-            .table_name(&self.db.table)
+            .table_name(&h.db.table)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", shared::dynamo::s(format!("POST#{post_id}")))
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        out.items().len()
-    }
+    out.items().len()
 }
 
 async fn create_post(h: &Harness, token: &str, title: &str) -> Value {
@@ -106,7 +83,7 @@ async fn like(h: &Harness, token: &str, id: &str, on: bool) -> StatusCode {
 
 #[tokio::test]
 async fn the_sample_post_is_created_read_and_listed_newest_first() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let kim = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
     let r = call!(
         h,
@@ -153,7 +130,7 @@ async fn the_sample_post_is_created_read_and_listed_newest_first() {
 
 #[tokio::test]
 async fn the_feed_pages_with_signed_cursors() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let kim = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
     for i in 0..3 {
         create_post(&h, &kim, &format!("post {i}")).await;
@@ -197,7 +174,7 @@ async fn the_feed_pages_with_signed_cursors() {
 
 #[tokio::test]
 async fn a_like_counts_once_per_user_and_an_unlike_only_what_was_liked() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let author = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
     let fan = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
     let post = create_post(&h, &author, "likeable").await;
@@ -213,7 +190,7 @@ async fn a_like_counts_once_per_user_and_an_unlike_only_what_was_liked() {
     assert_eq!(like(&h, &fan, id, false).await, StatusCode::NO_CONTENT);
     assert_eq!(count().await, 1);
     // Post + the author's like.
-    assert_eq!(h.post_items(id).await, 2);
+    assert_eq!(post_items(&h, id).await, 2);
 
     let unknown = "01JDQ2Y8Z9K3M4N5P6R7S8T9VW";
     assert_eq!(like(&h, &fan, unknown, true).await, StatusCode::NOT_FOUND);
@@ -226,7 +203,7 @@ async fn a_like_counts_once_per_user_and_an_unlike_only_what_was_liked() {
 
 #[tokio::test]
 async fn concurrent_likes_and_unlikes_leave_the_count_equal_to_the_likes() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let author = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
     let post = create_post(&h, &author, "popular").await;
     let id = post["id"].as_str().unwrap_or_default();
@@ -258,12 +235,12 @@ async fn concurrent_likes_and_unlikes_leave_the_count_equal_to_the_likes() {
 
     let post = body_json(&get_post(&h, &author, id).await);
     assert_eq!(post["likeCount"], 10);
-    assert_eq!(h.post_items(id).await, 1 + 10);
+    assert_eq!(post_items(&h, id).await, 1 + 10);
 }
 
 #[tokio::test]
 async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_does_not() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let author_id = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
     let author = h.keys.token(author_id, Role::Student);
     let reader = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
@@ -338,7 +315,7 @@ async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_do
 
 #[tokio::test]
 async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let author = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8F9", Role::Student);
     let other = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
     let admin = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FB", Role::Admin);
@@ -391,14 +368,14 @@ async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
         )
     );
     assert_eq!(c.status(), StatusCode::CREATED);
-    assert_eq!(h.post_items(id).await, 3);
+    assert_eq!(post_items(&h, id).await, 3);
 
     let refused = call!(h, community::delete::handle, delete(&other));
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let deleted = call!(h, community::delete::handle, delete(&admin));
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        h.post_items(id).await,
+        post_items(&h, id).await,
         0,
         "the post, its like and its comment are gone"
     );
@@ -409,5 +386,5 @@ async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
     let again = call!(h, community::delete::handle, delete(&author));
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
     assert_eq!(like(&h, &other, id, true).await, StatusCode::NOT_FOUND);
-    assert_eq!(h.post_items(id).await, 0);
+    assert_eq!(post_items(&h, id).await, 0);
 }
