@@ -1,5 +1,8 @@
 use http::StatusCode;
 use shared::ApiError;
+use shared::store::StoreError;
+
+use crate::passwords::HashError;
 
 /// Everything a users use case can refuse, and how each reaches the client.
 #[derive(Debug, thiserror::Error)]
@@ -16,8 +19,13 @@ pub enum Error {
     RefreshTokenReused,
     #[error("the account does not exist")]
     UserNotFound,
+    /// Tokens could not be issued (no signing key, no randomness): ours, not the client's.
+    #[error("tokens cannot be issued: {0}")]
+    Tokens(String),
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Password(#[from] HashError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl From<Error> for ApiError {
@@ -45,17 +53,10 @@ impl From<Error> for ApiError {
                 "The refresh token was already used; the session has been revoked.",
             ),
             Error::UserNotFound => ApiError::not_found("The account does not exist."),
-            Error::Api(api) => api,
+            // The cause is logged as it was, without this error's own words.
+            Error::Tokens(cause) => ApiError::internal(cause),
+            Error::Password(HashError(cause)) => ApiError::internal(cause),
+            Error::Store(e) => e.into(),
         }
-    }
-}
-
-impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for Error
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    fn from(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self {
-        Error::Api(e.into())
     }
 }

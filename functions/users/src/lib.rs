@@ -13,37 +13,38 @@ pub mod sign_in;
 pub mod sign_up;
 pub mod store;
 
-use std::sync::Arc;
-
-use shared::auth::{TokenSigner, TokenVerifier};
-use shared::clock::{Clock, SystemClock};
+use shared::app::Context;
+use shared::auth::TokenSigner;
 use shared::config::ConfigError;
 
 pub use error::Error;
 pub use store::Store;
 
-/// What a users function needs, built once per cold start.
+/// What a users function needs, built once per cold start: the context every domain has
+/// (`app.store`, `app.verifier`, `app.clock` through `Deref`) and, for the functions that
+/// issue tokens, the signing key.
 pub struct App {
-    pub store: Store,
-    pub verifier: TokenVerifier,
+    pub ctx: Context<Store>,
     /// Only the functions that issue tokens are given the private key.
     pub signer: Option<TokenSigner>,
-    pub clock: Arc<dyn Clock>,
+}
+
+impl std::ops::Deref for App {
+    type Target = Context<Store>;
+
+    fn deref(&self) -> &Context<Store> {
+        &self.ctx
+    }
 }
 
 impl App {
+    pub fn new(ctx: Context<Store>, signer: Option<TokenSigner>) -> Self {
+        Self { ctx, signer }
+    }
+
     /// For endpoints that only verify tokens.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let config = shared::dynamo::sdk_config().await;
-        Ok(Self {
-            store: Store::new(
-                shared::dynamo::connect(&config).await,
-                shared::config::required("USERS_TABLE")?,
-            ),
-            verifier: TokenVerifier::from_env()?,
-            signer: None,
-            clock: Arc::new(SystemClock),
-        })
+        Ok(Self::new(Context::from_env().await?, None))
     }
 
     /// For the endpoints that issue tokens (sign-up, sign-in, refresh).
@@ -54,11 +55,9 @@ impl App {
     }
 
     pub(crate) fn signer(&self) -> Result<&TokenSigner, Error> {
-        self.signer.as_ref().ok_or_else(|| {
-            Error::from(shared::ApiError::internal(
-                "this function holds no signing key",
-            ))
-        })
+        self.signer
+            .as_ref()
+            .ok_or_else(|| Error::Tokens("this function holds no signing key".into()))
     }
 }
 

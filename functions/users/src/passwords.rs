@@ -8,10 +8,21 @@ use argon2::password_hash::{
     SaltString,
 };
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use shared::ApiError;
 
-fn params() -> Result<Params, ApiError> {
-    Params::new(19 * 1024, 2, 1, None).map_err(ApiError::internal)
+/// Hashing or verifying could not be done (bad parameters, no randomness, a lost worker
+/// thread): ours, never a wrong password.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(pub String);
+
+impl HashError {
+    fn new(cause: impl std::fmt::Display) -> Self {
+        Self(cause.to_string())
+    }
+}
+
+fn params() -> Result<Params, HashError> {
+    Params::new(19 * 1024, 2, 1, None).map_err(HashError::new)
 }
 
 /// Argon2 whose working memory (19 MiB) is allocated once and reused by every hash.
@@ -71,10 +82,10 @@ impl PasswordHasher for ReusingArgon2 {
     }
 }
 
-fn hash_now(password: &str) -> Result<String, ApiError> {
+fn hash_now(password: &str) -> Result<String, HashError> {
     let mut salt = [0u8; 16];
-    getrandom_fill(&mut salt)?;
-    let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
+    getrandom::fill(&mut salt).map_err(HashError::new)?;
+    let salt = SaltString::encode_b64(&salt).map_err(HashError::new)?;
     Ok(ReusingArgon2
         .hash_password_customized(
             password.as_bytes(),
@@ -83,41 +94,37 @@ fn hash_now(password: &str) -> Result<String, ApiError> {
             params()?,
             &salt,
         )
-        .map_err(ApiError::internal)?
+        .map_err(HashError::new)?
         .to_string())
 }
 
-fn getrandom_fill(buf: &mut [u8]) -> Result<(), ApiError> {
-    getrandom::fill(buf).map_err(ApiError::internal)
-}
-
 /// The PHC string of `password`'s hash.
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> Result<String, HashError> {
     tokio::task::spawn_blocking(move || hash_now(&password))
         .await
-        .map_err(ApiError::internal)?
+        .map_err(HashError::new)?
 }
 
 /// Whether `password` matches `phc`. With no stored hash (unknown email) it still does the
 /// same work against a dummy hash, so timing does not tell which emails have accounts.
-pub async fn verify(password: String, phc: Option<String>) -> Result<bool, ApiError> {
+pub async fn verify(password: String, phc: Option<String>) -> Result<bool, HashError> {
     tokio::task::spawn_blocking(move || {
         let known = phc.is_some();
         let phc = match phc {
             Some(p) => p,
             None => dummy_hash()?.to_owned(),
         };
-        let parsed = PasswordHash::new(&phc).map_err(ApiError::internal)?;
+        let parsed = PasswordHash::new(&phc).map_err(HashError::new)?;
         let matches = ReusingArgon2
             .verify_password(password.as_bytes(), &parsed)
             .is_ok();
         Ok(known && matches)
     })
     .await
-    .map_err(ApiError::internal)?
+    .map_err(HashError::new)?
 }
 
-fn dummy_hash() -> Result<&'static str, ApiError> {
+fn dummy_hash() -> Result<&'static str, HashError> {
     static DUMMY: OnceLock<String> = OnceLock::new();
     if let Some(h) = DUMMY.get() {
         return Ok(h);

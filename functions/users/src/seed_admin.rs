@@ -3,14 +3,15 @@
 //! again changes nothing: an existing account keeps its password.
 
 use serde::Serialize;
-use shared::ApiError;
 use shared::auth::Role;
 use shared::clock::rfc3339;
-use shared::dynamo::failed_conditions;
+use shared::config::ConfigError;
+use shared::store::StoreError;
 
+use crate::App;
 use crate::model::{DisplayName, Email, Password};
-use crate::store::StoredUser;
-use crate::{App, passwords};
+use crate::passwords::{self, HashError};
+use crate::store::{Created, StoredUser};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,12 +20,25 @@ pub struct Seeded {
     pub created: bool,
 }
 
-fn setting<T: TryFrom<String, Error = String>>(name: &'static str) -> Result<T, ApiError> {
-    let raw = shared::config::required(name).map_err(ApiError::internal)?;
-    T::try_from(raw).map_err(|why| ApiError::internal(format!("{name} {why}")))
+/// Why the admin could not be seeded; an operator reads it (it never holds a secret).
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{name} {why}")]
+    Invalid { name: &'static str, why: String },
+    #[error(transparent)]
+    Password(#[from] HashError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-pub async fn seed_admin(app: &App) -> Result<Seeded, ApiError> {
+fn setting<T: TryFrom<String, Error = String>>(name: &'static str) -> Result<T, SeedError> {
+    let raw = shared::config::required(name)?;
+    T::try_from(raw).map_err(|why| SeedError::Invalid { name, why })
+}
+
+pub async fn seed_admin(app: &App) -> Result<Seeded, SeedError> {
     let email: Email = setting("ADMIN_EMAIL")?;
     let password: Password = setting("ADMIN_PASSWORD")?;
     if let Some(existing) = app.store.user_by_email(&email).await? {
@@ -40,25 +54,21 @@ pub async fn seed_admin(app: &App) -> Result<Seeded, ApiError> {
         id: shared::new_id(),
         email: email.as_str().to_owned(),
         name: DisplayName::try_from("Admin".to_owned())
-            .map_err(ApiError::internal)?
+            .map_err(|why| SeedError::Invalid {
+                name: "the admin's name",
+                why,
+            })?
             .into(),
         role: Role::Admin,
         created_at: rfc3339(app.clock.now()),
         password_hash: passwords::hash(password.expose().to_owned()).await?,
     };
-    match app
-        .store
-        .transact(app.store.create_user(&user, &email)?)
-        .await
-    {
-        Ok(()) => Ok(Seeded {
+    match app.store.create_user(&user, &email).await? {
+        Created::New => Ok(Seeded {
             user_id: user.id,
             created: true,
         }),
         // Created concurrently by another invocation: promote that one.
-        Err(e) if failed_conditions(&e).is_some_and(|f| f.contains(&true)) => {
-            Box::pin(seed_admin(app)).await
-        }
-        Err(e) => Err(e.into()),
+        Created::EmailTaken => Box::pin(seed_admin(app)).await,
     }
 }

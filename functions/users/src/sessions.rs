@@ -9,13 +9,11 @@ use http::StatusCode;
 use lambda_http::Request;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use shared::ApiError;
 use shared::auth::{ACCESS_TOKEN_TTL_SECONDS, Claims, Role};
-use shared::dynamo::failed_conditions;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body, no_content};
 use time::OffsetDateTime;
 
-use crate::store::{Family, RefreshRecord};
+use crate::store::{Family, NewSession, RefreshRecord, Rotation};
 use crate::{App, Error};
 
 /// A refresh token lives 30 days unless used; a session lasts at most 90 days.
@@ -54,15 +52,15 @@ pub struct SignedIn {
     pub tokens: TokenPair,
 }
 
-/// A new session: the tokens for the client and the items that store it.
-pub struct NewSession {
+/// A new session: the tokens for the client and what to store.
+pub struct Started {
     pub tokens: TokenPair,
-    pub items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    pub session: NewSession,
 }
 
-fn new_refresh_token() -> Result<(String, String), ApiError> {
+fn new_refresh_token() -> Result<(String, String), Error> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+    getrandom::fill(&mut bytes).map_err(|e| Error::Tokens(e.to_string()))?;
     let token = B64.encode(bytes);
     let hash = hash_refresh_token(&token);
     Ok((token, hash))
@@ -81,16 +79,13 @@ fn access_token(
     role: Role,
     now: OffsetDateTime,
 ) -> Result<String, Error> {
-    Ok(app.signer()?.sign(&Claims::access(user_id, role, now))?)
+    app.signer()?
+        .sign(&Claims::access(user_id, role, now))
+        .map_err(|e| Error::Tokens(e.internal.clone().unwrap_or_else(|| e.to_string())))
 }
 
-/// Starts a session for a user who just proved who they are.
-pub fn start(
-    app: &App,
-    user_id: &str,
-    role: Role,
-    now: OffsetDateTime,
-) -> Result<NewSession, Error> {
+/// Starts a session for a user who just proved who they are (the caller stores it).
+pub fn start(app: &App, user_id: &str, role: Role, now: OffsetDateTime) -> Result<Started, Error> {
     let family = Family {
         id: shared::new_id(),
         user_id: user_id.to_owned(),
@@ -105,17 +100,17 @@ pub fn start(
         used: false,
         expires_at: now.unix_timestamp() + REFRESH_TOKEN_TTL_SECONDS,
     };
-    Ok(NewSession {
+    Ok(Started {
         tokens: TokenPair {
             access_token: access_token(app, user_id, role, now)?,
             refresh_token: token,
             token_type: TokenType::Bearer,
             expires_in: ACCESS_TOKEN_TTL_SECONDS,
         },
-        items: vec![
-            app.store.put_family(&family)?,
-            app.store.put_refresh(&record)?,
-        ],
+        session: NewSession {
+            family,
+            first_token: record,
+        },
     })
 }
 
@@ -159,21 +154,14 @@ pub async fn refresh(app: &App, token: &str) -> Result<TokenPair, Error> {
         used: false,
         expires_at: (now_s + REFRESH_TOKEN_TTL_SECONDS).min(family.expires_at),
     };
-    let items = vec![
-        app.store.use_refresh(&hash, now_s)?,
-        app.store.family_is_live(&record.family_id, now_s)?,
-        app.store.put_refresh(&next)?,
-    ];
-    if let Err(e) = app.store.transact(items).await {
-        return match failed_conditions(&e) {
-            // Someone used this token between our read and our write: the same leak.
-            Some(failed) if failed.first() == Some(&true) => {
-                app.store.revoke_family(&record.family_id).await?;
-                Err(Error::RefreshTokenReused)
-            }
-            Some(failed) if failed.get(1) == Some(&true) => Err(Error::InvalidRefreshToken),
-            _ => Err(Error::Api(e.into())),
-        };
+    match app.store.rotate_refresh(&record, &next, now_s).await? {
+        Rotation::Rotated => {}
+        // Someone used this token between our read and our write: the same leak.
+        Rotation::TokenReused => {
+            app.store.revoke_family(&record.family_id).await?;
+            return Err(Error::RefreshTokenReused);
+        }
+        Rotation::SessionEnded => return Err(Error::InvalidRefreshToken),
     }
     Ok(TokenPair {
         access_token: access_token(app, &user.id, user.role, now)?,

@@ -64,17 +64,14 @@ pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, Error> {
             .await?;
         return Err(Error::InvalidCredentials);
     };
-    let session = sessions::start(app, &user.id, user.role, now)?;
-    app.store
-        .transact(session.items)
-        .await
-        .map_err(shared::ApiError::from)?;
+    let started = sessions::start(app, &user.id, user.role, now)?;
+    app.store.start_session(&started.session).await?;
     if failures.is_some() {
         app.store.clear_login_failures(&input.email).await?;
     }
     Ok(SignedIn {
         user: user.public(),
-        tokens: session.tokens,
+        tokens: started.tokens,
     })
 }
 

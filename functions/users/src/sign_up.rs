@@ -6,13 +6,12 @@ use lambda_http::{Request, RequestExt};
 use serde_json::json;
 use shared::auth::Role;
 use shared::clock::rfc3339;
-use shared::dynamo::failed_conditions;
-use shared::events::{Envelope, EventType, queues};
+use shared::events::{Envelope, EventType};
 use shared::http::{Fields, FromJson, HttpResult, json, json_body};
 
 use crate::model::{DisplayName, Email, Password};
 use crate::sessions::{self, SignedIn};
-use crate::store::{Store, StoredUser};
+use crate::store::{Created, StoredUser};
 use crate::{App, Error, passwords};
 
 /// A new account: its email, password and display name.
@@ -50,7 +49,7 @@ pub async fn sign_up(
         created_at: rfc3339(now),
         password_hash: passwords::hash(input.password.expose().to_owned()).await?,
     };
-    let session = sessions::start(app, &user.id, user.role, now)?;
+    let started = sessions::start(app, &user.id, user.role, now)?;
     let welcome = Envelope::new(
         EventType::Welcome,
         &user.id,
@@ -58,27 +57,18 @@ pub async fn sign_up(
         app.clock.as_ref(),
     );
 
-    let mut items = app.store.create_user(&user, &input.email)?;
-    items.extend(session.items);
-    items.extend(shared::outbox::items(
-        app.store.table(),
-        &welcome,
-        &[queues::NOTIFICATIONS],
-        now,
-    )?);
-    if let Err(e) = app.store.transact(items).await {
-        return match failed_conditions(&e) {
-            Some(failed) if failed.get(Store::EMAIL_CLAIM_POSITION) == Some(&true) => {
-                Err(Error::EmailTaken)
-            }
-            _ => Err(Error::Api(e.into())),
-        };
+    let created = app
+        .store
+        .sign_up(&user, &input.email, &started.session, &welcome, now)
+        .await?;
+    if created == Created::EmailTaken {
+        return Err(Error::EmailTaken);
     }
     shared::fault::point(ctx, "after_commit");
     tracing::info!(userId = %user.id, "account created");
     Ok(SignedIn {
         user: user.public(),
-        tokens: session.tokens,
+        tokens: started.tokens,
     })
 }
 

@@ -9,14 +9,15 @@
 //! | `LOGINFAIL#<email>`| `LOGINFAIL` | failed sign-ins in the current window         |
 //! | `OUTBOX#<event>`   | `<queue>` | events waiting for the relay (see shared::outbox) |
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
-use shared::ApiError;
+use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem, Update};
 use shared::auth::Role;
 use shared::dynamo::{
-    EXPIRES_AT, Item, get_bool, get_i64, get_str, is_condition_failed, key, n, s,
+    AttributeValue, EXPIRES_AT, Item, get_bool, get_i64, get_str, is_condition_failed, key, n, s,
 };
+use shared::events::{Envelope, queues};
+use shared::store::StoreError;
+use shared::transaction::{Tx, TxError};
+use time::OffsetDateTime;
 
 use crate::model::{Email, User};
 
@@ -48,13 +49,13 @@ impl StoredUser {
         }
     }
 
-    fn from_item(item: &Item) -> Result<Self, ApiError> {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
         Ok(Self {
             id: get_str(item, "id")?.to_owned(),
             email: get_str(item, "email")?.to_owned(),
             name: get_str(item, "name")?.to_owned(),
             role: Role::parse(get_str(item, "role")?)
-                .ok_or_else(|| ApiError::internal("stored role is unknown"))?,
+                .ok_or_else(|| StoreError::Corrupt("stored role is unknown".into()))?,
             created_at: get_str(item, "createdAt")?.to_owned(),
             password_hash: get_str(item, "passwordHash")?.to_owned(),
         })
@@ -80,11 +81,38 @@ pub struct Family {
     pub expires_at: i64,
 }
 
+/// A session as it starts: its family and the family's first refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub family: Family,
+    pub first_token: RefreshRecord,
+}
+
 /// Failed sign-ins for one email in the current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginFailures {
     pub count: u32,
     pub window_ends: i64,
+}
+
+/// What creating an account did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// The account exists now, with everything written alongside it.
+    New,
+    /// Another account holds the email (in any case): nothing was written.
+    EmailTaken,
+}
+
+/// What trading a refresh token for its successor did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token is used and its successor stored.
+    Rotated,
+    /// The token was used (or expired) meanwhile: presented twice, it leaked.
+    TokenReused,
+    /// The session was revoked or ended meanwhile.
+    SessionEnded,
 }
 
 fn user_key(id: &str) -> Item {
@@ -103,24 +131,18 @@ fn login_failures_key(email: &Email) -> Item {
     key(format!("LOGINFAIL#{}", email.as_str()), "LOGINFAIL")
 }
 
-/// A conditional put of `attributes` under `item_key`, for a transaction.
-fn put_new(
-    table: &str,
-    item_key: Item,
-    attributes: Vec<(&str, shared::dynamo::AttributeValue)>,
-) -> Result<TransactWriteItem, ApiError> {
-    let mut put = Put::builder()
-        .table_name(table)
-        .condition_expression("attribute_not_exists(pk)");
-    for (k, v) in item_key {
-        put = put.item(k, v);
+/// The item at `item_key` with `attributes`.
+fn item<const N: usize>(mut item_key: Item, attributes: [(&str, AttributeValue); N]) -> Item {
+    item_key.extend(attributes.map(|(k, v)| (k.to_owned(), v)));
+    item_key
+}
+
+impl shared::app::TableStore for Store {
+    const TABLE_ENV: &'static str = "USERS_TABLE";
+
+    fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Self { client, table }
     }
-    for (k, v) in attributes {
-        put = put.item(k, v);
-    }
-    Ok(TransactWriteItem::builder()
-        .put(put.build().map_err(ApiError::internal)?)
-        .build())
 }
 
 impl Store {
@@ -131,35 +153,58 @@ impl Store {
         }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    pub async fn transact(
+    /// A put of the item at `item_key` with `attributes`, only if it does not exist yet.
+    fn put_new<const N: usize>(
         &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<(), SdkError<TransactWriteItemsError>> {
-        shared::transaction::write_once(&self.client, items).await
+        item_key: Item,
+        attributes: [(&str, AttributeValue); N],
+    ) -> Result<TransactWriteItem, StoreError> {
+        shared::dynamo::put_new(&self.table, item(item_key, attributes))
     }
 
-    async fn get(&self, item_key: Item) -> Result<Option<Item>, ApiError> {
+    async fn get(&self, item_key: Item) -> Result<Option<Item>, StoreError> {
         shared::dynamo::get_item(&self.client, &self.table, item_key).await
     }
 
     // ------------------------------------------------------------ accounts
 
-    /// The puts that create `user` and claim its email; the email put fails its condition
-    /// (position 1) when the email is taken.
-    pub fn create_user(
+    /// Creates `user` with its `session` and queues `welcome` for the notifications, all or
+    /// nothing; refused when the email is taken.
+    pub async fn sign_up(
         &self,
         user: &StoredUser,
         email: &Email,
-    ) -> Result<Vec<TransactWriteItem>, ApiError> {
-        Ok(vec![
-            put_new(
-                &self.table,
+        session: &NewSession,
+        welcome: &Envelope,
+        now: OffsetDateTime,
+    ) -> Result<Created, StoreError> {
+        let mut tx = self.account(user, email)?;
+        self.push_session(&mut tx, session)?;
+        tx.extend(
+            "outbox",
+            shared::outbox::items(&self.table, welcome, &[queues::NOTIFICATIONS], now)?,
+        );
+        Self::created(tx.write_once(&self.client).await)
+    }
+
+    /// Creates `user` alone (no session, no event); refused when the email is taken.
+    pub async fn create_user(
+        &self,
+        user: &StoredUser,
+        email: &Email,
+    ) -> Result<Created, StoreError> {
+        Self::created(self.account(user, email)?.write_once(&self.client).await)
+    }
+
+    /// The puts that create `user` (`"user"`) and claim its email (`"email"`, which fails
+    /// its condition when the email is taken).
+    fn account(&self, user: &StoredUser, email: &Email) -> Result<Tx, StoreError> {
+        let mut tx = Tx::new();
+        tx.push(
+            "user",
+            self.put_new(
                 user_key(&user.id),
-                vec![
+                [
                     ("id", s(&user.id)),
                     ("email", s(&user.email)),
                     ("name", s(&user.name)),
@@ -168,14 +213,23 @@ impl Store {
                     ("passwordHash", s(&user.password_hash)),
                 ],
             )?,
-            put_new(&self.table, email_key(email), vec![("userId", s(&user.id))])?,
-        ])
+        );
+        tx.push(
+            "email",
+            self.put_new(email_key(email), [("userId", s(&user.id))])?,
+        );
+        Ok(tx)
     }
 
-    /// Position of the email claim in [`Store::create_user`]'s items.
-    pub const EMAIL_CLAIM_POSITION: usize = 1;
+    fn created(written: Result<(), TxError>) -> Result<Created, StoreError> {
+        match written {
+            Ok(()) => Ok(Created::New),
+            Err(TxError::Cancelled(c)) if c.failed("email") => Ok(Created::EmailTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
 
-    pub async fn user(&self, id: &str) -> Result<Option<StoredUser>, ApiError> {
+    pub async fn user(&self, id: &str) -> Result<Option<StoredUser>, StoreError> {
         self.get(user_key(id))
             .await?
             .as_ref()
@@ -183,7 +237,7 @@ impl Store {
             .transpose()
     }
 
-    pub async fn user_by_email(&self, email: &Email) -> Result<Option<StoredUser>, ApiError> {
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<StoredUser>, StoreError> {
         let Some(claim) = self.get(email_key(email)).await? else {
             return Ok(None);
         };
@@ -196,7 +250,7 @@ impl Store {
         id: &str,
         name: &str,
         now: &str,
-    ) -> Result<Option<StoredUser>, ApiError> {
+    ) -> Result<Option<StoredUser>, StoreError> {
         let result = self
             .client
             .update_item()
@@ -221,7 +275,7 @@ impl Store {
         }
     }
 
-    pub async fn set_role(&self, id: &str, role: Role) -> Result<(), ApiError> {
+    pub async fn set_role(&self, id: &str, role: Role) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -237,32 +291,44 @@ impl Store {
 
     // ------------------------------------------------------------ sessions
 
-    pub fn put_family(&self, family: &Family) -> Result<TransactWriteItem, ApiError> {
-        put_new(
-            &self.table,
-            family_key(&family.id),
-            vec![
-                ("userId", s(&family.user_id)),
-                ("revoked", shared::dynamo::AttributeValue::Bool(false)),
-                (EXPIRES_AT, n(family.expires_at)),
-            ],
-        )
+    /// Stores a new session (a sign-in's).
+    pub async fn start_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        let mut tx = Tx::new();
+        self.push_session(&mut tx, session)?;
+        Ok(tx.write_once(&self.client).await?)
     }
 
-    pub fn put_refresh(&self, token: &RefreshRecord) -> Result<TransactWriteItem, ApiError> {
-        put_new(
-            &self.table,
+    /// Adds the puts of `session`'s family (`"family"`) and first token (`"refresh"`).
+    fn push_session(&self, tx: &mut Tx, session: &NewSession) -> Result<(), StoreError> {
+        let family = &session.family;
+        tx.push(
+            "family",
+            self.put_new(
+                family_key(&family.id),
+                [
+                    ("userId", s(&family.user_id)),
+                    ("revoked", AttributeValue::Bool(false)),
+                    (EXPIRES_AT, n(family.expires_at)),
+                ],
+            )?,
+        );
+        tx.push("refresh", self.put_refresh(&session.first_token)?);
+        Ok(())
+    }
+
+    fn put_refresh(&self, token: &RefreshRecord) -> Result<TransactWriteItem, StoreError> {
+        self.put_new(
             refresh_key(&token.hash),
-            vec![
+            [
                 ("userId", s(&token.user_id)),
                 ("familyId", s(&token.family_id)),
-                ("used", shared::dynamo::AttributeValue::Bool(false)),
+                ("used", AttributeValue::Bool(false)),
                 (EXPIRES_AT, n(token.expires_at)),
             ],
         )
     }
 
-    pub async fn refresh_record(&self, hash: &str) -> Result<Option<RefreshRecord>, ApiError> {
+    pub async fn refresh_record(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
         let Some(item) = self.get(refresh_key(hash)).await? else {
             return Ok(None);
         };
@@ -275,7 +341,7 @@ impl Store {
         }))
     }
 
-    pub async fn family(&self, id: &str) -> Result<Option<Family>, ApiError> {
+    pub async fn family(&self, id: &str) -> Result<Option<Family>, StoreError> {
         let Some(item) = self.get(family_key(id)).await? else {
             return Ok(None);
         };
@@ -287,36 +353,55 @@ impl Store {
         }))
     }
 
-    /// Marks a refresh token used, only if it is unused and unexpired.
-    pub fn use_refresh(&self, hash: &str, now: i64) -> Result<TransactWriteItem, ApiError> {
-        let update = Update::builder()
+    /// Marks the token `used` used (`"used"`: only if it is unused and unexpired) and stores
+    /// its successor `next` (`"next"`), only while their session is neither revoked nor
+    /// expired (`"session"`); `now` in epoch seconds.
+    pub async fn rotate_refresh(
+        &self,
+        used: &RefreshRecord,
+        next: &RefreshRecord,
+        now: i64,
+    ) -> Result<Rotation, StoreError> {
+        let use_token = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(refresh_key(hash)))
+            .set_key(Some(refresh_key(&used.hash)))
             .update_expression("SET used = :yes, usedAt = :now")
             .condition_expression("used = :no AND expiresAt > :now")
-            .expression_attribute_values(":yes", shared::dynamo::AttributeValue::Bool(true))
-            .expression_attribute_values(":no", shared::dynamo::AttributeValue::Bool(false))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
             .expression_attribute_values(":now", n(now))
             .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    /// Holds only while the session is neither revoked nor expired.
-    pub fn family_is_live(&self, family_id: &str, now: i64) -> Result<TransactWriteItem, ApiError> {
-        let check = ConditionCheck::builder()
+            .map_err(StoreError::corrupt)?;
+        let session_is_live = ConditionCheck::builder()
             .table_name(&self.table)
-            .set_key(Some(family_key(family_id)))
+            .set_key(Some(family_key(&used.family_id)))
             .condition_expression("revoked = :no AND expiresAt > :now")
-            .expression_attribute_values(":no", shared::dynamo::AttributeValue::Bool(false))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
             .expression_attribute_values(":now", n(now))
             .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push(
+            "used",
+            TransactWriteItem::builder().update(use_token).build(),
+        )
+        .push(
+            "session",
+            TransactWriteItem::builder()
+                .condition_check(session_is_live)
+                .build(),
+        )
+        .push("next", self.put_refresh(next)?);
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(Rotation::Rotated),
+            Err(TxError::Cancelled(c)) if c.failed("used") => Ok(Rotation::TokenReused),
+            Err(TxError::Cancelled(c)) if c.failed("session") => Ok(Rotation::SessionEnded),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Revokes a session: no token of it refreshes again.
-    pub async fn revoke_family(&self, family_id: &str) -> Result<(), ApiError> {
+    pub async fn revoke_family(&self, family_id: &str) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
@@ -324,7 +409,7 @@ impl Store {
             .set_key(Some(family_key(family_id)))
             .update_expression("SET revoked = :yes")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":yes", shared::dynamo::AttributeValue::Bool(true))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .send()
             .await;
         match result {
@@ -337,7 +422,7 @@ impl Store {
 
     // ------------------------------------------------------------ failed sign-ins
 
-    pub async fn login_failures(&self, email: &Email) -> Result<Option<LoginFailures>, ApiError> {
+    pub async fn login_failures(&self, email: &Email) -> Result<Option<LoginFailures>, StoreError> {
         let Some(item) = self.get(login_failures_key(email)).await? else {
             return Ok(None);
         };
@@ -353,7 +438,7 @@ impl Store {
         email: &Email,
         now: i64,
         window_seconds: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let in_window = self
             .client
             .update_item()
@@ -368,32 +453,34 @@ impl Store {
         match in_window {
             Ok(_) => Ok(()),
             Err(e) if is_condition_failed(&e) => {
-                let mut put = self.client.put_item().table_name(&self.table);
-                for (k, v) in login_failures_key(email) {
-                    put = put.item(k, v);
-                }
-                put.item("failures", n(1))
-                    .item("windowEnds", n(now + window_seconds))
-                    .item(EXPIRES_AT, n(now + window_seconds))
+                let new_window = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item(
+                        login_failures_key(email),
+                        [
+                            ("failures", n(1)),
+                            ("windowEnds", n(now + window_seconds)),
+                            (EXPIRES_AT, n(now + window_seconds)),
+                        ],
+                    )))
                     // Another failure may have opened the new window first: then count in it.
                     .condition_expression("attribute_not_exists(pk) OR windowEnds <= :now")
                     .expression_attribute_values(":now", n(now))
                     .send()
-                    .await
-                    .map(|_| ())
-                    .or_else(|e| {
-                        if is_condition_failed(&e) {
-                            Ok(())
-                        } else {
-                            Err(e.into())
-                        }
-                    })
+                    .await;
+                match new_window {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_condition_failed(&e) => Ok(()),
+                    Err(e) => Err(e.into()),
+                }
             }
             Err(e) => Err(e.into()),
         }
     }
 
-    pub async fn clear_login_failures(&self, email: &Email) -> Result<(), ApiError> {
+    pub async fn clear_login_failures(&self, email: &Email) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.table)

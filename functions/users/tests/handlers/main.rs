@@ -1,37 +1,32 @@
 //! Handler tests: the sample events of `events/` (API Gateway HTTP API v2 payloads) through
 //! the real handlers, in process, against the DynamoDB emulator with the template's table.
 
-use std::sync::Arc;
-
 use http::StatusCode;
 use lambda_http::Request;
 use serde_json::{Value, json};
-use shared::clock::FixedClock;
+use shared::app::Context;
 use shared::http::respond;
-use testkit::{Db, Keys, With, body_json, call};
+use testkit::{Keys, With, body_json, call};
 use users::{App, Store};
 
-struct Harness {
-    app: Arc<App>,
-    clock: Arc<FixedClock>,
-    db: Db,
-}
+type Harness = testkit::Harness<App>;
 
+/// The users table on the emulator, with the signing key (sign-up, sign-in and refresh
+/// issue tokens).
 async fn harness() -> Harness {
-    let db = Db::start("UsersTable").await;
-    let clock = testkit::clock();
-    let keys = Keys::new(clock.clone());
-    let app = App {
-        store: Store::new(db.client.clone(), db.table.clone()),
-        verifier: keys.verifier,
-        signer: Some(keys.signer),
-        clock: clock.clone(),
-    };
-    Harness {
-        app: Arc::new(app),
-        clock,
-        db,
-    }
+    testkit::Harness::build("UsersTable", |db, keys, clock| {
+        // The harness's keys are fixed: another `Keys` signs with the same key.
+        let signer = Keys::new(clock.clone()).signer;
+        App::new(
+            Context::new(
+                Store::new(db.client.clone(), db.table.clone()),
+                keys.verifier.clone(),
+                clock,
+            ),
+            Some(signer),
+        )
+    })
+    .await
 }
 
 /// The sample event of `function`, with its JSON body replaced when `body` is given.
