@@ -1,4 +1,5 @@
-use shared::ApiError;
+use shared::store::StoreError;
+use shared::{ApiError, FieldError};
 
 /// Everything a learning use case can refuse, and how each reaches the client.
 #[derive(Debug, thiserror::Error)]
@@ -10,8 +11,14 @@ pub enum Error {
     SessionNotFound,
     #[error("no plan yet")]
     NoPlan,
+    /// The answers do not fit the session's exercises (their number, or a choice).
+    #[error("the answers do not fit the session's exercises")]
+    InvalidAnswers(Vec<FieldError>),
+    /// Every round of a submit lost a race with another write to the session or the plan.
+    #[error("the session kept changing while it was being submitted")]
+    SessionKeptChanging,
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Store(#[from] StoreError),
 }
 
 impl From<Error> for ApiError {
@@ -22,17 +29,9 @@ impl From<Error> for ApiError {
             Error::NoPlan => ApiError::not_found(
                 "No training plan yet: one is built after you submit an assessment.",
             ),
-            Error::Api(api) => api,
+            Error::InvalidAnswers(errors) => ApiError::validation(errors),
+            Error::SessionKeptChanging => ApiError::internal(e),
+            Error::Store(e) => e.into(),
         }
-    }
-}
-
-impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for Error
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    fn from(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self {
-        Error::Api(e.into())
     }
 }

@@ -16,52 +16,12 @@ pub mod seed;
 pub mod sessions;
 pub mod store;
 
-use std::sync::Arc;
-
-use shared::auth::TokenVerifier;
-use shared::clock::{Clock, SystemClock};
-use shared::config::ConfigError;
-use shared::cursor::CursorCodec;
-
 pub use error::Error;
 pub use store::Store;
 
-/// What a learning function needs, built once per cold start.
-pub struct App {
-    pub store: Store,
-    pub verifier: TokenVerifier,
-    pub clock: Arc<dyn Clock>,
-    /// Only the listing function is given the cursor secret.
-    pub cursors: Option<CursorCodec>,
-}
-
-impl App {
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let config = shared::dynamo::sdk_config().await;
-        Ok(Self {
-            store: Store::new(
-                shared::dynamo::connect(&config).await,
-                shared::config::required("LEARNING_TABLE")?,
-            ),
-            verifier: TokenVerifier::from_env()?,
-            clock: Arc::new(SystemClock),
-            cursors: None,
-        })
-    }
-
-    /// For the listing endpoint, which signs and checks cursors.
-    pub async fn with_cursors_from_env() -> Result<Self, ConfigError> {
-        let mut app = Self::from_env().await?;
-        app.cursors = Some(CursorCodec::from_env()?);
-        Ok(app)
-    }
-
-    pub(crate) fn cursors(&self) -> Result<&CursorCodec, shared::ApiError> {
-        self.cursors
-            .as_ref()
-            .ok_or_else(|| shared::ApiError::internal("this function holds no cursor secret"))
-    }
-}
+/// What a learning function needs, built once per cold start (the listing function with
+/// the cursor secret: `App::with_cursors_from_env`).
+pub type App = shared::app::Context<Store>;
 
 /// Days since the Unix epoch, in UTC: the unit of the streak.
 pub(crate) fn epoch_day(t: time::OffsetDateTime) -> i64 {

@@ -8,11 +8,12 @@ use shared::http::{Fields, FromJson, HttpResult, json, json_body_limited, query}
 use shared::paging::PageRequest;
 use shared::{ApiError, FieldError};
 
+use crate::App;
 use crate::model::{
     Choice, ChoiceIndex, Exercise, Level, MAX_CHOICES, MAX_EXERCISES, MIN_CHOICES, Module,
     ModuleSummary, Page, Prompt, Skill, Title,
 };
-use crate::{App, Error};
+use crate::store::Created;
 
 /// Room for the largest valid module (50 exercises of a 500-character prompt and 6 choices
 /// of 200, about 85,000 characters) even when every character arrives as a JSON escape
@@ -169,10 +170,12 @@ pub async fn handle_create(app: &App, req: Request) -> HttpResult {
     caller.require_admin()?;
     let input: NewModule = json_body_limited(&req, BODY_LIMIT)?;
     let module = input.into_module(rfc3339(app.clock.now()));
-    app.store
-        .transact(app.store.create_module(&module)?)
-        .await
-        .map_err(Error::from)?;
+    if app.store.create_module(&module).await? == Created::Existed {
+        return Err(ApiError::internal(format!(
+            "the fresh module id {} is taken",
+            module.id
+        )));
+    }
     tracing::info!(moduleId = %module.id, skill = %module.skill, level = module.level, "module created");
     json(StatusCode::CREATED, &module)
 }

@@ -9,14 +9,15 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use serde::Deserialize;
 use serde_json::json;
 use shared::clock::rfc3339;
-use shared::dynamo::failed_conditions;
-use shared::events::{Envelope, EventType, queues};
+use shared::events::{Envelope, EventType};
+use shared::sqs_batch::MessageError;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::App;
 use crate::model::{Plan, PlanStatus, Skill};
 use crate::planning::{SkillResult, WEAK_BELOW, build_plan};
+use crate::store::PlanCreated;
 
 /// Messages of one batch built at once; each is a few small DynamoDB calls.
 const CONCURRENCY: usize = 4;
@@ -39,24 +40,33 @@ pub async fn handle_batch(app: &Arc<App>, event: SqsEvent) -> SqsBatchResponse {
     shared::sqs_batch::process(event, CONCURRENCY, |message| build(app.clone(), message)).await
 }
 
-async fn build(app: Arc<App>, message: SqsMessage) -> Result<(), String> {
+/// Builds the plan of one `attempt_graded`. A malformed message fails for good (it waits in
+/// the dead-letter queue); a store that fails is retried through the queue.
+async fn build(app: Arc<App>, message: SqsMessage) -> Result<(), MessageError> {
     let envelope: Envelope = shared::sqs_batch::envelope(&message)?;
     if envelope.event_type != EventType::AttemptGraded {
         tracing::warn!(eventId = %envelope.id, eventType = envelope.event_type.as_str(), "not an event for the plan builder; dropped");
         return Ok(());
     }
-    let graded: AttemptGraded = serde_json::from_value(envelope.data.clone())
-        .map_err(|e| format!("attempt_graded {} has unexpected data: {e}", envelope.id))?;
+    let graded: AttemptGraded = serde_json::from_value(envelope.data.clone()).map_err(|e| {
+        MessageError::permanent(format!(
+            "attempt_graded {} has unexpected data: {e}",
+            envelope.id
+        ))
+    })?;
     if !shared::is_id(&graded.attempt_id) || !shared::is_id(&envelope.user_id) {
-        return Err(format!(
+        return Err(MessageError::permanent(format!(
             "attempt_graded {} names no valid attempt or user",
             envelope.id
-        ));
+        )));
     }
-    let graded_at = OffsetDateTime::parse(&envelope.occurred_at, &Rfc3339)
-        .map_err(|e| format!("attempt_graded {} has a bad occurredAt: {e}", envelope.id))?;
-    let graded_at_ms =
-        i64::try_from(graded_at.unix_timestamp_nanos() / 1_000_000).map_err(|e| e.to_string())?;
+    let graded_at = OffsetDateTime::parse(&envelope.occurred_at, &Rfc3339).map_err(|e| {
+        MessageError::permanent(format!(
+            "attempt_graded {} has a bad occurredAt: {e}",
+            envelope.id
+        ))
+    })?;
+    let graded_at_ms = shared::app::epoch_ms(graded_at);
 
     let results: Vec<SkillResult> = graded
         .skills
@@ -68,12 +78,7 @@ async fn build(app: Arc<App>, message: SqsMessage) -> Result<(), String> {
         .collect();
     let mut catalogue = Vec::new();
     for r in results.iter().filter(|r| r.ratio < WEAK_BELOW) {
-        catalogue.extend(
-            app.store
-                .modules_of(&r.skill)
-                .await
-                .map_err(|e| e.internal.clone().unwrap_or_else(|| e.to_string()))?,
-        );
+        catalogue.extend(app.store.modules_of(&r.skill).await?);
     }
     let items = build_plan(&results, &catalogue);
     let now = app.clock.now();
@@ -102,26 +107,19 @@ async fn build(app: Arc<App>, message: SqsMessage) -> Result<(), String> {
         }),
         app.clock.as_ref(),
     );
-    let mut writes = vec![
-        app.store
-            .create_plan(&envelope.user_id, graded_at_ms, &plan)
-            .map_err(|e| e.to_string())?,
-    ];
-    writes.extend(
-        shared::outbox::items(app.store.table(), &ready, &[queues::NOTIFICATIONS], now)
-            .map_err(|e| e.to_string())?,
-    );
-    match app.store.transact(writes).await {
-        Ok(()) => {
+    match app
+        .store
+        .create_plan(&envelope.user_id, graded_at_ms, &plan, &ready, now)
+        .await?
+    {
+        PlanCreated::Built => {
             tracing::info!(eventId = %envelope.id, planId = %plan.id, items = plan.items.len(), "plan built");
-            Ok(())
         }
-        Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => {
+        PlanCreated::AlreadyBuilt => {
             tracing::info!(eventId = %envelope.id, attemptId = %plan.attempt_id, "plan already built; redelivery acknowledged");
-            Ok(())
         }
-        Err(e) => Err(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()),
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 //! fixed, so running it again changes nothing (conditional puts).
 
 use serde::Serialize;
-use shared::ApiError;
 use shared::clock::rfc3339;
-use shared::dynamo::failed_conditions;
+use shared::store::StoreError;
 
 use crate::App;
 use crate::model::{Exercise, Level, Module};
+use crate::store::Created;
 
 pub const SKILLS: [&str; 3] = ["fractions", "equations", "geometry"];
 const EXERCISES_PER_MODULE: u32 = 3;
@@ -91,14 +91,12 @@ pub fn demo_modules(now: &str) -> Vec<Module> {
     modules
 }
 
-pub async fn seed_catalogue(app: &App) -> Result<Seeded, ApiError> {
+pub async fn seed_catalogue(app: &App) -> Result<Seeded, StoreError> {
     let modules = demo_modules(&rfc3339(app.clock.now()));
     let mut created = 0;
     for module in &modules {
-        match app.store.transact(app.store.create_module(module)?).await {
-            Ok(()) => created += 1,
-            Err(e) if failed_conditions(&e).is_some_and(|f| f.contains(&true)) => {}
-            Err(e) => return Err(e.into()),
+        if app.store.create_module(module).await? == Created::New {
+            created += 1;
         }
     }
     Ok(Seeded {

@@ -10,14 +10,15 @@
 use http::StatusCode;
 use lambda_http::Request;
 use serde_json::json;
+use shared::FieldError;
 use shared::clock::rfc3339;
-use shared::events::{Envelope, EventType, queues};
+use shared::events::{Envelope, EventType};
 use shared::http::{Fields, FromJson, HttpResult, json, json_body, path_id};
-use shared::{ApiError, FieldError};
 
 use crate::model::{ChoiceIndex, ExerciseView, MAX_EXERCISES, PlanStatus, Session, SessionResult};
 use crate::planning::{all_done, apply_mastery, is_mastered};
-use crate::{App, Error, epoch_day};
+use crate::store::{PlanChange, SessionSubmitted, StoredPlan};
+use crate::{App, Error};
 
 const MAX_ROUNDS: usize = 5;
 
@@ -101,10 +102,7 @@ pub async fn handle_start(app: &App, req: Request) -> HttpResult {
         started_at: rfc3339(app.clock.now()),
         result: None,
     };
-    app.store
-        .transact(vec![app.store.create_session(&session)?])
-        .await
-        .map_err(Error::from)?;
+    app.store.create_session(&session).await?;
     let exercises: Vec<ExerciseView> = session.exercises.iter().map(ExerciseView::from).collect();
     json(
         StatusCode::CREATED,
@@ -146,15 +144,15 @@ impl FromJson for SessionAnswers {
 }
 
 /// The answers must fit the session's exercises: one each, each a choice of its exercise.
-fn check_answers(session: &Session, answers: &[u32]) -> Result<(), ApiError> {
+fn check_answers(session: &Session, answers: &[u32]) -> Result<(), Error> {
     if answers.len() != session.exercises.len() {
-        return Err(ApiError::field(
+        return Err(Error::InvalidAnswers(vec![FieldError::new(
             "answers",
             format!(
                 "must hold one answer per exercise ({})",
                 session.exercises.len()
             ),
-        ));
+        )]));
     }
     let errors: Vec<FieldError> = answers
         .iter()
@@ -171,7 +169,7 @@ fn check_answers(session: &Session, answers: &[u32]) -> Result<(), ApiError> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::validation(errors))
+        Err(Error::InvalidAnswers(errors))
     }
 }
 
@@ -189,6 +187,37 @@ pub fn score(session: &Session, answers: &[u32]) -> SessionResult {
         total,
         mastered: is_mastered(correct, total),
     }
+}
+
+/// What a mastered `session` changes in the current plan: its items of the session's skill,
+/// up to its level, done; when that was the last of them, the plan completed and
+/// `plan_completed` queued. `None` when it changes nothing.
+fn plan_change<'a>(
+    app: &App,
+    stored: &'a StoredPlan,
+    session: &Session,
+    now: time::OffsetDateTime,
+) -> Option<PlanChange<'a>> {
+    let mut plan = stored.plan.clone();
+    if !apply_mastery(&mut plan.items, &session.skill, session.level) {
+        return None;
+    }
+    let mut completed = None;
+    if all_done(&plan.items) {
+        plan.status = PlanStatus::Completed;
+        plan.completed_at = Some(rfc3339(now));
+        completed = Some(Envelope::new(
+            EventType::PlanCompleted,
+            &session.user_id,
+            json!({"planId": plan.id, "attemptId": plan.attempt_id}),
+            app.clock.as_ref(),
+        ));
+    }
+    Some(PlanChange {
+        stored,
+        changed: plan,
+        completed,
+    })
 }
 
 pub async fn submit(
@@ -209,44 +238,29 @@ pub async fn submit(
         check_answers(&session, answers)?;
         let result = score(&session, answers);
         let now = app.clock.now();
-        let mut writes = vec![app.store.submit_session(&session, &result, &rfc3339(now))?];
-        writes.extend(
+        // Only a mastered session changes the plan, and only an active one.
+        let stored = if result.mastered {
             app.store
-                .count_session(&session, result.mastered, epoch_day(now))?,
-        );
-        if result.mastered
-            && let Some(stored) = app.store.current_plan(user_id).await?
-            && stored.plan.status == PlanStatus::Active
+                .current_plan(user_id)
+                .await?
+                .filter(|stored| stored.plan.status == PlanStatus::Active)
+        } else {
+            None
+        };
+        let change = stored
+            .as_ref()
+            .and_then(|stored| plan_change(app, stored, &session, now));
+        match app
+            .store
+            .submit_session(&session, &result, now, change.as_ref())
+            .await?
         {
-            let mut plan = stored.plan.clone();
-            if apply_mastery(&mut plan.items, &session.skill, session.level) {
-                if all_done(&plan.items) {
-                    plan.status = PlanStatus::Completed;
-                    plan.completed_at = Some(rfc3339(now));
-                    let completed = Envelope::new(
-                        EventType::PlanCompleted,
-                        user_id,
-                        json!({"planId": plan.id, "attemptId": plan.attempt_id}),
-                        app.clock.as_ref(),
-                    );
-                    writes.extend(shared::outbox::items(
-                        app.store.table(),
-                        &completed,
-                        &[queues::NOTIFICATIONS],
-                        now,
-                    )?);
-                }
-                writes.push(app.store.update_plan(&stored, &plan)?);
-            }
-        }
-        match app.store.transact(writes).await {
-            Ok(()) => return Ok(result),
+            SessionSubmitted::Recorded => return Ok(result),
             // Submitted concurrently, or the plan moved: read again and decide from that.
-            Err(e) if shared::dynamo::is_cancelled(&e) => continue,
-            Err(e) => return Err(e.into()),
+            SessionSubmitted::Changed => continue,
         }
     }
-    Err(ApiError::internal("the session kept changing while it was being submitted").into())
+    Err(Error::SessionKeptChanging)
 }
 
 /// Submit a session's answers

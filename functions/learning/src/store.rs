@@ -14,23 +14,68 @@
 //! its plan already there (conditional put) and never builds a second one; the newest plan
 //! (largest key) is the student's current one. Everything a student owns lives under their
 //! key, so another student's session id finds nothing (404).
+//!
+//! Every write that must happen with another is a transaction of named items, built here: a
+//! module and its catalogue entry, a plan and its `plan_ready`, a submitted session with
+//! its progress, its plan's change and `plan_completed`.
 
 use std::collections::{BTreeSet, HashMap};
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
-use shared::ApiError;
+use shared::clock::rfc3339;
 use shared::cursor::CursorCodec;
 use shared::dynamo::{
     AttributeValue, Item, get_i64, get_json as from_json, get_str, key, n, s, to_json,
 };
+use shared::events::{Envelope, queues};
 use shared::paging::{Page, PageRequest, query_page};
+use shared::store::StoreError;
+use shared::transaction::{Tx, TxError};
+use time::OffsetDateTime;
 
+use crate::epoch_day;
 use crate::model::{Module, ModuleSummary, Plan, Session, SessionResult, SkillProgress};
 use crate::planning::CatalogueEntry;
 
 const CATALOGUE: &str = "CATALOGUE";
+
+/// What creating a module with a fixed id found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New,
+    /// Something was already stored under its id (a seed run again): nothing was written.
+    Existed,
+}
+
+/// What building a plan from a graded attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanCreated {
+    /// The plan and its `plan_ready` are stored.
+    Built,
+    /// This attempt's plan was built before (a redelivered event): nothing was written.
+    AlreadyBuilt,
+}
+
+/// What recording a session's result found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionSubmitted {
+    /// The result, the progress, the plan's change and its event are stored.
+    Recorded,
+    /// The session was submitted meanwhile, the plan changed since it was read, or the
+    /// write collided with another: nothing was written; read them again.
+    Changed,
+}
+
+/// What a submitted session changes in the student's current plan.
+#[derive(Debug, Clone)]
+pub struct PlanChange<'a> {
+    /// The plan as it was read.
+    pub stored: &'a StoredPlan,
+    /// The plan with the session's mastery applied.
+    pub changed: Plan,
+    /// `plan_completed`, when the change completes the plan.
+    pub completed: Option<Envelope>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -65,7 +110,7 @@ fn days_key(user_id: &str) -> Item {
 }
 
 /// A put of a new item under `item_key`.
-fn put_new(table: &str, item_key: Item, attributes: Item) -> Result<TransactWriteItem, ApiError> {
+fn put_new(table: &str, item_key: Item, attributes: Item) -> Result<TransactWriteItem, StoreError> {
     let mut item = attributes;
     item.extend(item_key);
     shared::dynamo::put_new(table, item)
@@ -73,9 +118,9 @@ fn put_new(table: &str, item_key: Item, attributes: Item) -> Result<TransactWrit
 
 fn update(
     built: Result<Update, aws_sdk_dynamodb::error::BuildError>,
-) -> Result<TransactWriteItem, ApiError> {
+) -> Result<TransactWriteItem, StoreError> {
     Ok(TransactWriteItem::builder()
-        .update(built.map_err(ApiError::internal)?)
+        .update(built.map_err(StoreError::corrupt)?)
         .build())
 }
 
@@ -86,45 +131,51 @@ pub struct StoredPlan {
     pub key: Item,
 }
 
+impl shared::app::TableStore for Store {
+    const TABLE_ENV: &'static str = "LEARNING_TABLE";
+
+    fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Self { client, table }
+    }
+}
+
 impl Store {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    pub async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<(), SdkError<TransactWriteItemsError>> {
-        shared::transaction::write_once(&self.client, items).await
+        <Self as shared::app::TableStore>::new(client, table.into())
     }
 
     // ------------------------------------------------------------ modules
 
-    /// The puts that create a module and its catalogue entry.
-    pub fn create_module(&self, m: &Module) -> Result<Vec<TransactWriteItem>, ApiError> {
+    /// Creates a module and its catalogue entry, unless its id is taken.
+    pub async fn create_module(&self, m: &Module) -> Result<Created, StoreError> {
         let summary = m.summary();
-        Ok(vec![
+        let mut tx = Tx::new();
+        tx.push(
+            "module",
             put_new(
                 &self.table,
                 module_key(&m.id),
                 HashMap::from([("doc".to_owned(), to_json(m)?)]),
             )?,
+        )
+        .push(
+            "catalogue",
             put_new(
                 &self.table,
                 catalogue_key(&summary),
                 HashMap::from([("doc".to_owned(), to_json(&summary)?)]),
             )?,
-        ])
+        );
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(Created::New),
+            Err(TxError::Cancelled(c)) if c.failed("module") || c.failed("catalogue") => {
+                Ok(Created::Existed)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
-    pub async fn module(&self, id: &str) -> Result<Option<Module>, ApiError> {
+    pub async fn module(&self, id: &str) -> Result<Option<Module>, StoreError> {
         shared::dynamo::get_item(&self.client, &self.table, module_key(id))
             .await?
             .map(|item| from_json(&item, "doc"))
@@ -155,7 +206,7 @@ impl Store {
         page: &PageRequest,
         codec: &CursorCodec,
         scope: &str,
-    ) -> Result<(Vec<ModuleSummary>, Option<String>), ApiError> {
+    ) -> Result<(Vec<ModuleSummary>, Option<String>), StoreError> {
         let Page { items, next_cursor } =
             query_page(self.catalogue_query(skill), page, codec, scope).await?;
         let summaries = items
@@ -166,7 +217,7 @@ impl Store {
     }
 
     /// Every module of `skill` (at most a few per level), for the planner.
-    pub async fn modules_of(&self, skill: &str) -> Result<Vec<CatalogueEntry>, ApiError> {
+    pub async fn modules_of(&self, skill: &str) -> Result<Vec<CatalogueEntry>, StoreError> {
         let mut entries = Vec::new();
         let mut start = None;
         loop {
@@ -192,26 +243,42 @@ impl Store {
 
     // ------------------------------------------------------------ plans
 
-    /// The put of a plan; it fails its condition (position 0) if this event built it before.
-    pub fn create_plan(
+    /// Stores the plan built from the attempt graded at `graded_at_ms` and queues `ready`
+    /// (its `plan_ready`, for notifications), unless this attempt's plan was built before.
+    pub async fn create_plan(
         &self,
         user_id: &str,
         graded_at_ms: i64,
         plan: &Plan,
-    ) -> Result<TransactWriteItem, ApiError> {
-        put_new(
-            &self.table,
-            plan_key(user_id, graded_at_ms, &plan.attempt_id),
-            HashMap::from([
-                ("doc".to_owned(), to_json(plan)?),
-                ("status".to_owned(), s(plan.status.as_str())),
-                ("version".to_owned(), n(plan.version)),
-            ]),
+        ready: &Envelope,
+        now: OffsetDateTime,
+    ) -> Result<PlanCreated, StoreError> {
+        let mut tx = Tx::new();
+        tx.push(
+            "plan",
+            put_new(
+                &self.table,
+                plan_key(user_id, graded_at_ms, &plan.attempt_id),
+                HashMap::from([
+                    ("doc".to_owned(), to_json(plan)?),
+                    ("status".to_owned(), s(plan.status.as_str())),
+                    ("version".to_owned(), n(plan.version)),
+                ]),
+            )?,
         )
+        .extend(
+            "outbox",
+            shared::outbox::items(&self.table, ready, &[queues::NOTIFICATIONS], now)?,
+        );
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(PlanCreated::Built),
+            Err(TxError::Cancelled(c)) if c.failed("plan") => Ok(PlanCreated::AlreadyBuilt),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The student's newest plan.
-    pub async fn current_plan(&self, user_id: &str) -> Result<Option<StoredPlan>, ApiError> {
+    pub async fn current_plan(&self, user_id: &str) -> Result<Option<StoredPlan>, StoreError> {
         let out = self
             .client
             .query()
@@ -240,11 +307,11 @@ impl Store {
     }
 
     /// Replaces a plan's items (and status), only if nobody changed it since it was read.
-    pub fn update_plan(
+    fn update_plan(
         &self,
         stored: &StoredPlan,
         changed: &Plan,
-    ) -> Result<TransactWriteItem, ApiError> {
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut next = changed.clone();
         next.version = stored.plan.version + 1;
         update(
@@ -264,8 +331,9 @@ impl Store {
 
     // ------------------------------------------------------------ sessions
 
-    pub fn create_session(&self, session: &Session) -> Result<TransactWriteItem, ApiError> {
-        put_new(
+    /// Stores a new session (its id is fresh: a taken one is a storage failure).
+    pub async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let item = put_new(
             &self.table,
             session_key(&session.user_id, &session.id),
             HashMap::from([
@@ -278,11 +346,14 @@ impl Store {
                 ("startedAt".to_owned(), s(&session.started_at)),
                 ("status".to_owned(), s("open")),
             ]),
-        )
+        )?;
+        let mut tx = Tx::new();
+        tx.push("session", item);
+        Ok(tx.write_once(&self.client).await?)
     }
 
     /// The caller's session; `None` for an unknown id and for anyone else's.
-    pub async fn session(&self, user_id: &str, id: &str) -> Result<Option<Session>, ApiError> {
+    pub async fn session(&self, user_id: &str, id: &str) -> Result<Option<Session>, StoreError> {
         let Some(item) =
             shared::dynamo::get_item(&self.client, &self.table, session_key(user_id, id)).await?
         else {
@@ -294,7 +365,7 @@ impl Store {
             module_id: get_str(&item, "moduleId")?.to_owned(),
             skill: get_str(&item, "skill")?.to_owned(),
             level: u8::try_from(get_i64(&item, "level")?)
-                .map_err(|_| ApiError::internal("stored level is out of range"))?,
+                .map_err(|_| StoreError::corrupt("stored level is out of range"))?,
             exercises: from_json(&item, "exercises")?,
             started_at: get_str(&item, "startedAt")?.to_owned(),
             result: item
@@ -304,13 +375,49 @@ impl Store {
         }))
     }
 
-    /// Records a session's result, only while it is open (position 0 of the submit).
-    pub fn submit_session(
+    /// Records a session's result, only while it is open, in one transaction with its
+    /// count in the progress and the streak and, when it changes the current plan, the
+    /// plan's change (only if nobody changed the plan since it was read) and its event.
+    pub async fn submit_session(
         &self,
         session: &Session,
         result: &SessionResult,
-        submitted_at: &str,
-    ) -> Result<TransactWriteItem, ApiError> {
+        now: OffsetDateTime,
+        plan: Option<&PlanChange<'_>>,
+    ) -> Result<SessionSubmitted, StoreError> {
+        let mut tx = Tx::new();
+        tx.push("session", self.close_session(session, result, now)?)
+            .extend(
+                "progress",
+                self.count_session(session, result.mastered, epoch_day(now))?,
+            );
+        if let Some(change) = plan {
+            tx.push("plan", self.update_plan(change.stored, &change.changed)?);
+            if let Some(completed) = &change.completed {
+                tx.extend(
+                    "outbox",
+                    shared::outbox::items(&self.table, completed, &[queues::NOTIFICATIONS], now)?,
+                );
+            }
+        }
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(SessionSubmitted::Recorded),
+            Err(TxError::Cancelled(c))
+                if c.failed("session") || c.failed("plan") || c.failed_names().is_empty() =>
+            {
+                Ok(SessionSubmitted::Changed)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sets a session's result, only while it is open.
+    fn close_session(
+        &self,
+        session: &Session,
+        result: &SessionResult,
+        submitted_at: OffsetDateTime,
+    ) -> Result<TransactWriteItem, StoreError> {
         update(
             Update::builder()
                 .table_name(&self.table)
@@ -322,19 +429,19 @@ impl Store {
                 .expression_attribute_values(":submitted", s("submitted"))
                 .expression_attribute_values(":open", s("open"))
                 .expression_attribute_values(":result", to_json(result)?)
-                .expression_attribute_values(":at", s(submitted_at))
+                .expression_attribute_values(":at", s(rfc3339(submitted_at)))
                 .build(),
         )
     }
 
     /// Counts a submitted session for its skill; a mastered one adds its level to the set
     /// of mastered levels (ADD on sets and numbers needs no read, so nothing races).
-    pub fn count_session(
+    fn count_session(
         &self,
         session: &Session,
         mastered: bool,
         epoch_day: i64,
-    ) -> Result<Vec<TransactWriteItem>, ApiError> {
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut progress = Update::builder()
             .table_name(&self.table)
             .set_key(Some(progress_key(&session.user_id, &session.skill)))
@@ -361,7 +468,7 @@ impl Store {
 
     // ------------------------------------------------------------ progress
 
-    pub async fn progress(&self, user_id: &str) -> Result<Vec<SkillProgress>, ApiError> {
+    pub async fn progress(&self, user_id: &str) -> Result<Vec<SkillProgress>, StoreError> {
         let mut skills = Vec::new();
         let mut start = None;
         loop {
@@ -397,7 +504,7 @@ impl Store {
         }
     }
 
-    pub async fn training_days(&self, user_id: &str) -> Result<BTreeSet<i64>, ApiError> {
+    pub async fn training_days(&self, user_id: &str) -> Result<BTreeSet<i64>, StoreError> {
         let item = shared::dynamo::get_item(&self.client, &self.table, days_key(user_id)).await?;
         Ok(match item.as_ref().and_then(|i| i.get("days")) {
             Some(AttributeValue::Ns(days)) => days.iter().filter_map(|d| d.parse().ok()).collect(),
