@@ -5,16 +5,15 @@
 //! reads the order again and decides again: usually the input no longer fits, and is
 //! refused like any duplicate.
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
-use shared::ApiError;
 use shared::clock::rfc3339;
-use shared::dynamo::failed_conditions;
-use shared::events::{Envelope, queues};
-use time::OffsetDateTime;
+use shared::events::Envelope;
+use shared::saga::MessageType;
+use shared::store::StoreError;
 
-use crate::App;
 use crate::model::Order;
 use crate::saga::{self, IllegalTransition, Input, Outgoing, Transition};
+use crate::store::{Replaced, Sends};
+use crate::{App, Error};
 
 /// How many lost races one input may meet before it gives up (the message is retried).
 const RACE_RETRIES: u32 = 5;
@@ -34,7 +33,7 @@ pub enum Advanced {
 }
 
 /// Moves `order` (as just read) by `input`.
-pub async fn advance(app: &App, mut order: Order, input: &Input) -> Result<Advanced, ApiError> {
+pub async fn advance(app: &App, mut order: Order, input: &Input) -> Result<Advanced, Error> {
     let mut races = 0;
     loop {
         let transition = match saga::next(&order, input) {
@@ -43,63 +42,48 @@ pub async fn advance(app: &App, mut order: Order, input: &Input) -> Result<Advan
         };
         let now = app.clock.now();
         let after = saga::apply(&order, &transition, &rfc3339(now));
-        let mut items = vec![app.store.replace(&order, &after)?];
-        items.extend(sends(app, &after, &transition, now)?);
-        match app.store.transact(items).await {
-            Ok(()) => {
+        let sends = sends(app, &after, &transition)?;
+        match app.store.replace(&order, &after, &sends, now).await? {
+            Replaced::Written => {
                 return Ok(Advanced::Applied {
                     order: after,
                     transition,
                 });
             }
-            Err(e)
-                if races < RACE_RETRIES
-                    && failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) =>
-            {
+            Replaced::Stale(_) if races >= RACE_RETRIES => {
+                return Err(Error::Contention(order.id));
+            }
+            Replaced::Stale(current) => {
                 tracing::info!(orderId = %order.id, version = order.version, "the order changed meanwhile; deciding again");
                 races += 1;
-                order = app
-                    .store
-                    .order(&order.id)
-                    .await?
-                    .ok_or_else(|| ApiError::internal("the order vanished"))?;
+                order = *current;
             }
-            Err(e) => return Err(e.into()),
         }
     }
 }
 
-/// The outbox items of a transition: its command and its notification.
-fn sends(
-    app: &App,
-    order: &Order,
-    t: &Transition,
-    now: OffsetDateTime,
-) -> Result<Vec<TransactWriteItem>, ApiError> {
-    let mut items = match &t.command {
-        Some(out) => command_items(app, order, out, now)?,
-        None => Vec::new(),
-    };
-    if let Some(n) = &t.notification {
-        let event = Envelope::new(n.event, &order.user_id, n.data.clone(), app.clock.as_ref());
-        items.extend(shared::outbox::items(
-            app.store.table(),
-            &event,
-            &[queues::NOTIFICATIONS],
-            now,
-        )?);
-    }
-    Ok(items)
+/// What a transition sends: its command and its notification.
+fn sends(app: &App, order: &Order, t: &Transition) -> Result<Sends, StoreError> {
+    Ok(Sends {
+        command: t
+            .command
+            .as_ref()
+            .map(|out| command(app, order, out))
+            .transpose()?,
+        notification: t
+            .notification
+            .as_ref()
+            .map(|n| Envelope::new(n.event, &order.user_id, n.data.clone(), app.clock.as_ref())),
+    })
 }
 
-/// The outbox item that sends `out` for `order` (the envelope's `userId` is the customer).
-pub(crate) fn command_items(
+/// The envelope of `out` for `order` (its `userId` is the customer), and its queue.
+pub(crate) fn command(
     app: &App,
     order: &Order,
     out: &Outgoing,
-    now: OffsetDateTime,
-) -> Result<Vec<TransactWriteItem>, ApiError> {
-    let data = out.command.data().map_err(ApiError::internal)?;
+) -> Result<(Envelope<MessageType>, &'static str), StoreError> {
+    let data = out.command.data().map_err(StoreError::corrupt)?;
     let command = Envelope::new(out.command.kind(), &order.user_id, data, app.clock.as_ref());
-    shared::outbox::items(app.store.table(), &command, &[out.queue], now)
+    Ok((command, out.queue))
 }

@@ -12,13 +12,13 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use shared::ApiError;
 use shared::events::Envelope;
 use shared::saga::MessageType;
 use shared::telemetry::{Metric, emit};
 
 use crate::App;
 use crate::advance::{Advanced, advance};
+use crate::error::ReplyError;
 use crate::saga::{IllegalTransition, Input, Reply};
 
 /// Messages of one batch handled at once; each is a read and a transaction.
@@ -37,10 +37,6 @@ pub async fn handle_batch(
     .await
 }
 
-fn cause(e: ApiError) -> String {
-    e.internal.clone().unwrap_or_else(|| e.to_string())
-}
-
 fn ignored(kind: MessageType, why: &str) {
     emit(
         &[Metric {
@@ -57,7 +53,7 @@ async fn handle_reply(
     app: Arc<App>,
     message: SqsMessage,
     ctx: Option<Arc<lambda_runtime::Context>>,
-) -> Result<(), String> {
+) -> Result<(), ReplyError> {
     let envelope: Envelope<MessageType> = shared::sqs_batch::envelope(&message)?;
     let (id, kind) = (envelope.id, envelope.event_type);
     let reply = match Reply::from_message(kind, envelope.data) {
@@ -67,22 +63,29 @@ async fn handle_reply(
             ignored(kind, "not_a_reply");
             return Ok(());
         }
-        Err(e) => return Err(format!("{} {id} has unexpected data: {e}", kind.as_str())),
+        Err(why) => {
+            return Err(ReplyError::UnexpectedData {
+                kind: kind.as_str(),
+                id,
+                why,
+            });
+        }
     };
     let order_id = reply.order_id().to_owned();
     if !shared::is_id(&order_id) {
-        return Err(format!("{} {id} names no valid order", kind.as_str()));
+        return Err(ReplyError::NoValidOrder {
+            kind: kind.as_str(),
+            id,
+        });
     }
-    let order = app
-        .store
-        .order(&order_id)
-        .await
-        .map_err(cause)?
-        .ok_or_else(|| format!("{} {id} names an unknown order {order_id}", kind.as_str()))?;
-    match advance(&app, order, &Input::Reply(reply))
-        .await
-        .map_err(cause)?
-    {
+    let Some(order) = app.store.order(&order_id).await? else {
+        return Err(ReplyError::UnknownOrder {
+            kind: kind.as_str(),
+            id,
+            order_id,
+        });
+    };
+    match advance(&app, order, &Input::Reply(reply)).await? {
         Advanced::Applied { order, transition } => {
             shared::fault::point(ctx.as_deref(), "after_write");
             tracing::info!(
@@ -99,7 +102,7 @@ async fn handle_reply(
         Advanced::Refused {
             why: why @ IllegalTransition::Inconsistent(_),
             ..
-        } => Err(format!("order {order_id}: {why}")),
+        } => Err(ReplyError::Inconsistent { order_id, why }),
         Advanced::Refused { order, why } => {
             tracing::warn!(
                 orderId = %order.id,

@@ -10,19 +10,16 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use shared::ApiError;
 use shared::clock::rfc3339;
-use shared::dynamo::failed_conditions;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body};
 use shared::idempotency::{self, IdempotencyKey, Recorded};
 
 use crate::App;
-use crate::advance::command_items;
+use crate::advance::command;
 use crate::model::{
     Order, OrderStatus, PAYMENT_TOKEN_MAX_CHARS, PaymentToken, ProductId, Quantity, Step,
 };
 use crate::saga;
-
-/// Where the idempotency record stands in the placing transaction.
-const RECORD_AT: usize = 2;
+use crate::store::{Placed, Sends};
 
 #[derive(utoipa::ToSchema)]
 #[schema(rename_all = "camelCase")]
@@ -123,8 +120,7 @@ pub async fn handle_place(app: &App, req: Request) -> HttpResult {
     let key = IdempotencyKey::required(&req)?;
     let input: NewOrder = json_body(&req)?;
     let fingerprint = idempotency::fingerprint(&req);
-    let records = app.store.idempotency();
-    if let Some(first) = records.lookup(&caller.user_id, &key).await? {
+    if let Some(first) = app.store.recorded(&caller.user_id, &key).await? {
         return with_location(first.replay(&fingerprint)?);
     }
 
@@ -155,19 +151,13 @@ pub async fn handle_place(app: &App, req: Request) -> HttpResult {
         status: StatusCode::ACCEPTED.as_u16(),
         body: serde_json::to_string(&body).map_err(ApiError::internal)?,
     };
-    let mut items = app.store.place(&order)?;
-    items.push(records.record(&caller.user_id, &key, &answer, now)?);
-    items.extend(command_items(app, &order, &first_command, now)?);
-    if let Err(e) = app.store.transact(items).await {
-        if failed_conditions(&e).is_some_and(|f| f.get(RECORD_AT) == Some(&true)) {
-            // A concurrent first try with this key won: answer as it did.
-            let first = records
-                .lookup(&caller.user_id, &key)
-                .await?
-                .ok_or_else(|| ApiError::internal("the idempotency record vanished"))?;
-            return with_location(first.replay(&fingerprint)?);
-        }
-        return Err(e.into());
+    let sends = Sends {
+        command: Some(command(app, &order, &first_command)?),
+        notification: None,
+    };
+    if let Placed::Replayed(first) = app.store.place(&order, &key, &answer, &sends, now).await? {
+        // A concurrent first try with this key won: answer as it did.
+        return with_location(first.replay(&fingerprint)?);
     }
     shared::fault::point(req.lambda_context_ref(), "after_commit");
     tracing::info!(orderId = %order.id, productId = %order.product_id, quantity = order.quantity, "order placed");

@@ -19,26 +19,64 @@
 //! order is listed the moment it is placed, with its current state. A keys-only index
 //! would be eventually consistent and cost the same writes.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem};
-use shared::ApiError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use shared::cursor::CursorCodec;
-use shared::dynamo::{Item, get_i64, get_json, get_opt_str, get_str, key, n, s, to_json};
-use shared::idempotency::Idempotency;
+use shared::dynamo::{Item, get_i64, get_json, get_opt_str, get_str, key, n, put_new, s, to_json};
+use shared::events::{Envelope, queues};
+use shared::idempotency::{Idempotency, IdempotencyKey, Recorded};
 use shared::paging::PageRequest;
+use shared::saga::MessageType;
+use shared::store::StoreError;
+use shared::transaction::{Tx, TxError};
+use time::OffsetDateTime;
 
 use crate::model::{Order, OrderStatus, Page, Reason, Step};
 
 const ORDER_SK: &str = "ORDER";
 const ENTRY_PREFIX: &str = "ORDER#";
-const UNPROCESSED_RETRIES: u32 = 8;
 
 #[derive(Debug, Clone)]
 pub struct Store {
     client: aws_sdk_dynamodb::Client,
     table: String,
     idempotency: Idempotency,
+}
+
+impl shared::app::TableStore for Store {
+    const TABLE_ENV: &'static str = "ORDERS_TABLE";
+
+    fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Store::new(client, table)
+    }
+}
+
+/// What a change of an order publishes through the outbox, in its transaction.
+#[derive(Debug, Default)]
+pub struct Sends {
+    /// A saga command, and the queue of the participant it goes to.
+    pub command: Option<(Envelope<MessageType>, &'static str)>,
+    /// An event for the customer, to the notifications queue.
+    pub notification: Option<Envelope>,
+}
+
+/// What placing an order did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placed {
+    /// The order, its list entry, the key's answer and the first command are written.
+    New,
+    /// A concurrent first try with the same key won: nothing is written, and this is the
+    /// answer it recorded.
+    Replayed(Recorded),
+}
+
+/// What replacing an order did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Replaced {
+    /// The new order and what it sends are written.
+    Written,
+    /// The order changed since it was read (another change won the race): nothing is
+    /// written; this is the order as it is now.
+    Stale(Box<Order>),
 }
 
 fn order_key(id: &str) -> Item {
@@ -49,7 +87,7 @@ fn customer_pk(user_id: &str) -> String {
     format!("CUSTOMER#{user_id}")
 }
 
-fn order_item(order: &Order) -> Result<Item, ApiError> {
+fn order_item(order: &Order) -> Result<Item, StoreError> {
     let mut item = order_key(&order.id);
     let mut set = |name: &str, value| {
         item.insert(name.to_owned(), value);
@@ -81,12 +119,12 @@ fn order_item(order: &Order) -> Result<Item, ApiError> {
     Ok(item)
 }
 
-fn order_from_item(item: &Item) -> Result<Order, ApiError> {
+fn order_from_item(item: &Item) -> Result<Order, StoreError> {
     Ok(Order {
         id: get_str(item, "id")?.to_owned(),
         user_id: get_str(item, "userId")?.to_owned(),
         product_id: get_str(item, "productId")?.to_owned(),
-        quantity: u32::try_from(get_i64(item, "quantity")?).map_err(ApiError::internal)?,
+        quantity: u32::try_from(get_i64(item, "quantity")?).map_err(StoreError::corrupt)?,
         payment_token: get_opt_str(item, "paymentToken").map(str::to_owned),
         total: item
             .contains_key("total")
@@ -105,17 +143,8 @@ fn order_from_item(item: &Item) -> Result<Order, ApiError> {
     })
 }
 
-fn known<T>(name: &str, parsed: Option<T>) -> Result<T, ApiError> {
-    parsed.ok_or_else(|| ApiError::internal(format!("stored order has an unknown {name}")))
-}
-
-fn put(table: &str, item: Item, condition: &str) -> Result<Put, ApiError> {
-    Put::builder()
-        .table_name(table)
-        .set_item(Some(item))
-        .condition_expression(condition)
-        .build()
-        .map_err(ApiError::internal)
+fn known<T>(name: &str, parsed: Option<T>) -> Result<T, StoreError> {
+    parsed.ok_or_else(|| StoreError::Corrupt(format!("stored order has an unknown {name}")))
 }
 
 impl Store {
@@ -132,11 +161,16 @@ impl Store {
         &self.table
     }
 
-    pub fn idempotency(&self) -> &Idempotency {
-        &self.idempotency
+    /// The answer recorded for the customer's `key`, if any.
+    pub async fn recorded(
+        &self,
+        user_id: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Recorded>, StoreError> {
+        self.idempotency.lookup(user_id, key).await
     }
 
-    pub async fn order(&self, id: &str) -> Result<Option<Order>, ApiError> {
+    pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
         shared::dynamo::get_item(&self.client, &self.table, order_key(id))
             .await?
             .as_ref()
@@ -144,31 +178,51 @@ impl Store {
             .transpose()
     }
 
-    /// The transaction items that place `order`: the order and its customer's list entry,
-    /// each only if new.
-    pub fn place(&self, order: &Order) -> Result<Vec<TransactWriteItem>, ApiError> {
-        let mut entry = key(
+    /// Places `order` in one transaction: the order and its customer's list entry (each
+    /// only if new), the customer's `key` with its first `answer` (only if not recorded
+    /// meanwhile) and what the order sends first.
+    pub async fn place(
+        &self,
+        order: &Order,
+        key: &IdempotencyKey,
+        answer: &Recorded,
+        sends: &Sends,
+        now: OffsetDateTime,
+    ) -> Result<Placed, StoreError> {
+        let mut entry = shared::dynamo::key(
             customer_pk(&order.user_id),
             format!("{ENTRY_PREFIX}{}", order.id),
         );
         entry.insert("orderId".to_owned(), s(&order.id));
-        Ok(vec![
-            TransactWriteItem::builder()
-                .put(put(
-                    &self.table,
-                    order_item(order)?,
-                    "attribute_not_exists(pk)",
-                )?)
-                .build(),
-            TransactWriteItem::builder()
-                .put(put(&self.table, entry, "attribute_not_exists(pk)")?)
-                .build(),
-        ])
+        let mut tx = Tx::new();
+        tx.push("order", put_new(&self.table, order_item(order)?)?)
+            .push("entry", put_new(&self.table, entry)?)
+            .push(
+                "record",
+                self.idempotency.record(&order.user_id, key, answer, now)?,
+            )
+            .extend("outbox", self.outbox(sends, now)?);
+        match tx.write(&self.client).await {
+            Ok(()) => Ok(Placed::New),
+            Err(TxError::Cancelled(c)) if c.failed("record") => {
+                let first = self.recorded(&order.user_id, key).await?.ok_or_else(|| {
+                    StoreError::Corrupt("the idempotency record vanished".to_owned())
+                })?;
+                Ok(Placed::Replayed(first))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
-    /// The transaction item that replaces `before` with `after`, only if the stored order
-    /// is still at `before`'s step and version.
-    pub fn replace(&self, before: &Order, after: &Order) -> Result<TransactWriteItem, ApiError> {
+    /// Replaces `before` with `after` and queues what the change sends, in one
+    /// transaction, only if the stored order is still at `before`'s step and version.
+    pub async fn replace(
+        &self,
+        before: &Order,
+        after: &Order,
+        sends: &Sends,
+        now: OffsetDateTime,
+    ) -> Result<Replaced, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(order_item(after)?))
@@ -178,16 +232,42 @@ impl Store {
             .expression_attribute_values(":step", s(before.step.as_str()))
             .expression_attribute_values(":version", n(before.version))
             .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push("order", TransactWriteItem::builder().put(put).build())
+            .extend("outbox", self.outbox(sends, now)?);
+        match tx.write(&self.client).await {
+            Ok(()) => Ok(Replaced::Written),
+            Err(TxError::Cancelled(c)) if c.failed("order") => {
+                let current = self
+                    .order(&before.id)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("order {} vanished", before.id)))?;
+                Ok(Replaced::Stale(Box::new(current)))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
-    /// Runs a transaction (retrying only while it collides with another one).
-    pub async fn transact(
+    /// The outbox items of `sends`.
+    fn outbox(
         &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<(), SdkError<TransactWriteItemsError>> {
-        shared::transaction::write(&self.client, items).await
+        sends: &Sends,
+        now: OffsetDateTime,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut items = Vec::new();
+        if let Some((command, queue)) = &sends.command {
+            items.extend(shared::outbox::items(&self.table, command, &[*queue], now)?);
+        }
+        if let Some(event) = &sends.notification {
+            items.extend(shared::outbox::items(
+                &self.table,
+                event,
+                &[queues::NOTIFICATIONS],
+                now,
+            )?);
+        }
+        Ok(items)
     }
 
     /// A page of the customer's orders, newest first (see shared::paging).
@@ -197,7 +277,7 @@ impl Store {
         page: &PageRequest,
         cursors: &CursorCodec,
         scope: &str,
-    ) -> Result<Page<Order>, ApiError> {
+    ) -> Result<Page<Order>, StoreError> {
         let query = self
             .client
             .query()
@@ -228,45 +308,14 @@ impl Store {
         })
     }
 
-    /// The orders with these ids (consistent reads; at most 100 ids).
-    async fn orders(&self, ids: &[String]) -> Result<Vec<Order>, ApiError> {
-        let mut keys: Vec<Item> = ids.iter().map(|id| order_key(id)).collect();
-        let mut orders = Vec::with_capacity(keys.len());
-        let mut attempt = 0;
-        while !keys.is_empty() {
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .consistent_read(true)
-                .build()
-                .map_err(ApiError::internal)?;
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await?;
-            for item in out
-                .responses()
-                .and_then(|r| r.get(&self.table))
-                .into_iter()
-                .flatten()
-            {
-                orders.push(order_from_item(item)?);
-            }
-            keys = out
-                .unprocessed_keys()
-                .and_then(|u| u.get(&self.table))
-                .map(|k| k.keys().to_vec())
-                .unwrap_or_default();
-            if !keys.is_empty() {
-                if attempt >= UNPROCESSED_RETRIES {
-                    return Err(ApiError::internal("BatchGetItem kept keys unprocessed"));
-                }
-                shared::transaction::back_off(attempt).await;
-                attempt += 1;
-            }
-        }
-        Ok(orders)
+    /// The orders with these ids (consistent reads).
+    async fn orders(&self, ids: &[String]) -> Result<Vec<Order>, StoreError> {
+        let keys = ids.iter().map(|id| order_key(id)).collect();
+        shared::dynamo::batch_get(&self.client, &self.table, keys, true)
+            .await?
+            .iter()
+            .map(order_from_item)
+            .collect()
     }
 }
 

@@ -3,15 +3,13 @@
 //! emulator with the template's table. The orchestrator is fed the participants' replies
 //! directly; what it sends is read from the outbox.
 
-use std::sync::Arc;
-
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use http::StatusCode;
 use lambda_http::{Body, Response};
-use orders::{App, Store};
+use orders::App;
 use serde_json::{Value, json};
 use shared::auth::Role;
-use testkit::{Db, Keys, With, body_json, call, event, sample};
+use testkit::{With, body_json, call, event, sample};
 
 const KIM: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
 const LEE: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8FA";
@@ -19,34 +17,37 @@ const ADMIN: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8FB";
 const PRODUCT: &str = "01JDEMP0000000000000000001";
 const UNKNOWN: &str = "01JDQ2Y8Z9K3M4N5P6R7S8T9VW";
 
-struct Harness {
-    app: Arc<App>,
-    keys: Keys,
-    db: Db,
-}
-
-async fn harness() -> Harness {
-    let db = Db::start("OrdersTable").await;
-    let clock = testkit::clock();
-    let keys = Keys::new(clock.clone());
-    let app = App {
-        store: Store::new(db.client.clone(), db.table.clone()),
-        verifier: keys.verifier.clone(),
-        cursors: Some(testkit::cursors()),
-        clock,
-    };
-    Harness {
-        app: Arc::new(app),
-        keys,
-        db,
-    }
-}
+/// The orders functions on the emulator (the context with cursors).
+type Harness = testkit::Harness<App>;
 
 fn header<'a>(r: &'a Response<Body>, name: &str) -> Option<&'a str> {
     r.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-impl Harness {
+/// What the tests do through the orders functions.
+trait Orders {
+    fn kim(&self) -> String;
+    async fn place(&self, token: &str, key: &str, body: Value) -> Response<Body>;
+    /// Places an order for Kim; returns its id.
+    async fn placed(&self, token: &str) -> String;
+    async fn get(&self, token: &str, id: &str) -> Response<Body>;
+    /// Kim's order as the API shows it.
+    async fn order(&self, id: &str) -> Value;
+    async fn list(&self, token: &str, query: Value) -> Response<Body>;
+    async fn cancel(&self, token: &str, id: &str) -> Response<Body>;
+    /// One SQS batch of replies through the orchestrator.
+    async fn feed(&self, replies: &[(&str, Value)]) -> SqsBatchResponse;
+    /// Feeds one reply and asserts it was acknowledged.
+    async fn reply(&self, kind: &str, data: Value);
+    /// Every outbox item: (queue, envelope).
+    async fn outbox(&self) -> Vec<(String, Value)>;
+    /// The outbox envelopes of this type for this order.
+    async fn sent(&self, kind: &str, order_id: &str) -> Vec<(String, Value)>;
+    /// How many order items the table holds.
+    async fn order_count(&self) -> usize;
+}
+
+impl Orders for Harness {
     fn kim(&self) -> String {
         self.keys.token(KIM, Role::Student)
     }
@@ -67,7 +68,6 @@ impl Harness {
         )
     }
 
-    /// Places an order for Kim; returns its id.
     async fn placed(&self, token: &str) -> String {
         let key = format!("key-{}", shared::new_id());
         let r = self.place(token, &key, order_body(2, "tok_ok")).await;
@@ -93,7 +93,6 @@ impl Harness {
         )
     }
 
-    /// Kim's order as the API shows it.
     async fn order(&self, id: &str) -> Value {
         let r = self.get(&self.kim(), id).await;
         assert_eq!(r.status(), StatusCode::OK, "{}", body_json(&r));
@@ -130,7 +129,6 @@ impl Harness {
         )
     }
 
-    /// One SQS batch of replies through the orchestrator.
     async fn feed(&self, replies: &[(&str, Value)]) -> SqsBatchResponse {
         let mut raw = sample("OrdersSagaOrchestratorFunction");
         let template = raw["Records"][0].clone();
@@ -159,7 +157,6 @@ impl Harness {
         orders::orchestrator::handle_batch(&self.app, batch, None).await
     }
 
-    /// Feeds one reply and asserts it was acknowledged.
     async fn reply(&self, kind: &str, data: Value) {
         let r = self.feed(&[(kind, data)]).await;
         assert!(
@@ -172,7 +169,6 @@ impl Harness {
         );
     }
 
-    /// Every outbox item: (queue, envelope).
     async fn outbox(&self) -> Vec<(String, Value)> {
         self.db
             .outbox()
@@ -185,7 +181,6 @@ impl Harness {
             .collect()
     }
 
-    /// The outbox envelopes of this type for this order.
     async fn sent(&self, kind: &str, order_id: &str) -> Vec<(String, Value)> {
         self.outbox()
             .await
@@ -194,7 +189,6 @@ impl Harness {
             .collect()
     }
 
-    /// How many order items the table holds.
     async fn order_count(&self) -> usize {
         self.db
             .scan("sk = :order", &[(":order", "ORDER")])
@@ -268,7 +262,7 @@ fn assert_problem(r: &Response<Body>, status: StatusCode, code: &str) {
 
 #[tokio::test]
 async fn the_sample_order_is_placed_with_reserve_stock_in_its_outbox() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
     let r = call!(
         h,
@@ -314,7 +308,7 @@ async fn the_sample_order_is_placed_with_reserve_stock_in_its_outbox() {
 
 #[tokio::test]
 async fn the_same_key_and_body_replay_the_first_answer_and_place_nothing_more() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
     let first = h.place(&kim, "k-1", order_body(2, "tok_ok")).await;
     assert_eq!(first.status(), StatusCode::ACCEPTED);
@@ -336,7 +330,7 @@ async fn the_same_key_and_body_replay_the_first_answer_and_place_nothing_more() 
 
 #[tokio::test]
 async fn the_same_key_with_another_body_is_409_and_places_nothing() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
     assert_eq!(
         h.place(&kim, "k-1", order_body(2, "tok_ok")).await.status(),
@@ -349,7 +343,7 @@ async fn the_same_key_with_another_body_is_409_and_places_nothing() {
 
 #[tokio::test]
 async fn concurrent_first_tries_with_one_key_place_one_order() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
     let tries =
         futures::future::join_all((0..4).map(|_| h.place(&kim, "k-race", order_body(1, "tok_ok"))))
@@ -371,7 +365,7 @@ async fn concurrent_first_tries_with_one_key_place_one_order() {
 
 #[tokio::test]
 async fn an_order_without_an_idempotency_key_is_400() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
     for key in [None, Some(""), Some("has space"), Some(&*"k".repeat(256))] {
         let r = call!(
@@ -398,7 +392,7 @@ async fn an_order_without_an_idempotency_key_is_400() {
 
 #[tokio::test]
 async fn bad_order_bodies_are_400_naming_every_bad_field() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
     let cases: [(Value, &[&str]); 7] = [
         (json!({}), &["productId", "quantity", "paymentToken"]),
@@ -475,7 +469,7 @@ async fn bad_order_bodies_are_400_naming_every_bad_field() {
 
 #[tokio::test]
 async fn every_endpoint_wants_a_signed_in_caller() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let bad = "not-a-token";
     let r = call!(
         h,
@@ -501,7 +495,7 @@ async fn every_endpoint_wants_a_signed_in_caller() {
 
 #[tokio::test]
 async fn another_customers_order_is_404_and_an_admin_may_read_any() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let id = h.placed(&h.kim()).await;
     assert_eq!(h.get(&h.kim(), &id).await.status(), StatusCode::OK);
     let lee = h.keys.token(LEE, Role::Student);
@@ -524,7 +518,7 @@ async fn another_customers_order_is_404_and_an_admin_may_read_any() {
 
 #[tokio::test]
 async fn my_orders_are_listed_newest_first_with_signed_cursors() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
     let mut ids = Vec::new();
     for _ in 0..3 {
@@ -570,7 +564,7 @@ async fn my_orders_are_listed_newest_first_with_signed_cursors() {
 
 #[tokio::test]
 async fn replies_carry_an_order_to_confirmed_and_queue_order_confirmed() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let id = h.placed(&h.kim()).await;
 
     let (kind, data) = stock_reserved(&id);
@@ -610,7 +604,7 @@ async fn replies_carry_an_order_to_confirmed_and_queue_order_confirmed() {
 
 #[tokio::test]
 async fn a_declined_payment_releases_the_stock_then_cancels_the_order() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let id = h.placed(&h.kim()).await;
     for (kind, data) in [stock_reserved(&id), payment_declined(&id)] {
         h.reply(kind, data).await;
@@ -650,7 +644,7 @@ async fn a_declined_payment_releases_the_stock_then_cancels_the_order() {
 
 #[tokio::test]
 async fn a_stock_rejection_rejects_the_order_and_queues_order_rejected() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let id = h.placed(&h.kim()).await;
     h.reply(
         "stock_rejected",
@@ -683,7 +677,7 @@ async fn a_stock_rejection_rejects_the_order_and_queues_order_rejected() {
 
 #[tokio::test]
 async fn a_duplicate_reply_is_acknowledged_and_changes_nothing() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let id = h.placed(&h.kim()).await;
     let (kind, data) = stock_reserved(&id);
     h.reply(kind, data.clone()).await;
@@ -695,7 +689,7 @@ async fn a_duplicate_reply_is_acknowledged_and_changes_nothing() {
 
 #[tokio::test]
 async fn one_reply_delivered_twice_at_once_is_applied_once() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let id = h.placed(&h.kim()).await;
     let twice = [
         stock_reserved(&id),
@@ -710,7 +704,7 @@ async fn one_reply_delivered_twice_at_once_is_applied_once() {
 
 #[tokio::test]
 async fn an_out_of_order_reply_is_acknowledged_and_changes_nothing() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let id = h.placed(&h.kim()).await;
     let before = h.order(&id).await;
     for (kind, data) in [
@@ -726,7 +720,7 @@ async fn an_out_of_order_reply_is_acknowledged_and_changes_nothing() {
 
 #[tokio::test]
 async fn replies_after_the_order_settled_are_acknowledged_and_change_nothing() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let id = confirmed(&h).await;
     let before = h.order(&id).await;
     for (kind, data) in [
@@ -743,7 +737,7 @@ async fn replies_after_the_order_settled_are_acknowledged_and_change_nothing() {
 
 #[tokio::test]
 async fn a_reply_that_cannot_be_applied_fails_only_its_own_message() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let id = h.placed(&h.kim()).await;
     let r = h
         .feed(&[
@@ -769,7 +763,7 @@ async fn a_reply_that_cannot_be_applied_fails_only_its_own_message() {
 
 #[tokio::test]
 async fn cancelling_a_confirmed_order_refunds_then_releases_then_cancels() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
     let id = confirmed(&h).await;
 
@@ -833,7 +827,7 @@ async fn cancelling_a_confirmed_order_refunds_then_releases_then_cancels() {
 
 #[tokio::test]
 async fn concurrent_cancels_send_one_refund() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
     let id = confirmed(&h).await;
     let answers = futures::future::join_all((0..4).map(|_| h.cancel(&kim, &id))).await;
@@ -846,7 +840,7 @@ async fn concurrent_cancels_send_one_refund() {
 
 #[tokio::test]
 async fn only_a_confirmed_order_of_ones_own_can_be_cancelled() {
-    let h = harness().await;
+    let h = Harness::start("OrdersTable").await;
     let kim = h.kim();
 
     let pending = h.placed(&kim).await;
