@@ -18,6 +18,7 @@ pub mod store;
 
 use std::sync::Arc;
 
+use shared::app::TableStore;
 use shared::clock::{Clock, SystemClock};
 use shared::config::ConfigError;
 
@@ -25,7 +26,8 @@ pub use error::Error;
 pub use provider::Provider;
 pub use store::Store;
 
-/// What the payment step needs, built once per cold start.
+/// What the payment step needs, built once per cold start: the store, the provider and the
+/// clock (no token verifier: nothing here answers a client).
 pub struct App {
     pub store: Store,
     pub provider: Provider,
@@ -35,13 +37,12 @@ pub struct App {
 impl App {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = shared::dynamo::sdk_config().await;
-        let client = shared::dynamo::connect(&config).await;
-        let table = shared::config::required("PAYMENTS_TABLE")?;
+        let store = Store::from_env(&config).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let provider = Provider::from_env(client.clone(), &table, clock.clone())?;
+        let provider = Provider::from_env(store.client().clone(), store.table(), clock.clone())?;
         tracing::info!(provider = provider.name(), "payment provider configured");
         Ok(Self {
-            store: Store::new(client, table),
+            store,
             provider,
             clock,
         })

@@ -18,9 +18,9 @@
 
 use std::sync::Arc;
 
-use shared::ApiError;
 use shared::clock::{Clock, rfc3339};
 use shared::dynamo::{get_str, is_condition_failed, key, n, s};
+use shared::store::StoreError;
 
 use crate::provider::{
     ChargeOutcome, ChargeRequest, PaymentProvider, RefundOutcome, RefundRequest, Unavailable,
@@ -91,12 +91,8 @@ impl std::fmt::Debug for SandboxProvider {
     }
 }
 
-fn unavailable(e: impl Into<ApiError>) -> Unavailable {
-    let e: ApiError = e.into();
-    Unavailable(format!(
-        "sandbox storage: {}",
-        e.internal.clone().unwrap_or_else(|| e.to_string())
-    ))
+fn unavailable(e: impl Into<StoreError>) -> Unavailable {
+    Unavailable(format!("sandbox storage: {}", e.into()))
 }
 
 impl SandboxProvider {

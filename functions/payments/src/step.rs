@@ -29,10 +29,11 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::clock::rfc3339;
-use shared::events::{Envelope, queues};
+use shared::events::Envelope;
 use shared::saga::{
     CapturePayment, MessageType, OrderRef, PaymentCaptured, PaymentDeclined, PaymentRefunded,
 };
+use shared::store::StoreError;
 use shared::telemetry::{Metric, emit};
 
 use crate::lifecycle::{self, Capture, Refund};
@@ -114,7 +115,7 @@ pub async fn handle_message(
         Err(why) => Ok(ignored(
             message.message_id.as_deref().unwrap_or(""),
             "",
-            &why,
+            &why.why,
         )),
     }
 }
@@ -179,22 +180,20 @@ fn count(name: &str) {
     );
 }
 
-/// The outbox items that send `reply` to the orchestrator, addressed to the command's
-/// customer.
+/// The reply to `command` for the orchestrator, addressed to the command's customer.
 fn reply<T: Serialize>(
     app: &App,
     command: &Envelope<MessageType>,
     reply_type: MessageType,
     data: &T,
-) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, Error> {
-    let data = serde_json::to_value(data).map_err(|e| Error::Storage(e.to_string()))?;
-    let envelope = Envelope::new(reply_type, &command.user_id, data, app.clock.as_ref());
-    Ok(shared::outbox::items(
-        app.store.table(),
-        &envelope,
-        &[queues::ORDERS],
-        app.clock.now(),
-    )?)
+) -> Result<Envelope<MessageType>, Error> {
+    let data = serde_json::to_value(data).map_err(StoreError::corrupt)?;
+    Ok(Envelope::new(
+        reply_type,
+        &command.user_id,
+        data,
+        app.clock.as_ref(),
+    ))
 }
 
 /// Calls the provider until it answers, at most [`PROVIDER_TRIES`] times.
@@ -258,9 +257,10 @@ async fn capture_payment(
                 payment
             }
             (Capture::Charge, None) => {
-                return Err(Error::Storage(format!(
+                return Err(StoreError::Corrupt(format!(
                     "order {order_id}: charging a payment that is not stored"
-                )));
+                ))
+                .into());
             }
         };
         if payment.amount != cmd.amount {
@@ -310,7 +310,7 @@ async fn capture_payment(
             now: &now,
             set: &[set],
         };
-        if app.store.settle(change, reply).await? == Written::Stale {
+        if app.store.settle(change, &reply, app.clock.now()).await? == Written::Stale {
             continue;
         }
         faults("after_write");
@@ -368,15 +368,16 @@ async fn refund_payment(
             }
             (Refund::Refund, Some(payment)) => payment,
             (Refund::Start | Refund::Refund, None) => {
-                return Err(Error::Storage(format!(
+                return Err(StoreError::Corrupt(format!(
                     "order {order_id}: refunding a payment that is not stored"
-                )));
+                ))
+                .into());
             }
         };
         let charge_id = payment.charge_id.as_deref().ok_or_else(|| {
-            Error::Storage(format!(
+            Error::Store(StoreError::Corrupt(format!(
                 "order {order_id}: a captured payment without a chargeId"
-            ))
+            )))
         })?;
         let request = RefundRequest {
             idempotency_key: &key,
@@ -415,7 +416,7 @@ async fn refund_payment(
             now: &now,
             set: &[("refundId", refund_id.as_str())],
         };
-        if app.store.settle(change, reply).await? == Written::Stale {
+        if app.store.settle(change, &reply, app.clock.now()).await? == Written::Stale {
             continue;
         }
         faults("after_write");

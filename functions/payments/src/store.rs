@@ -15,11 +15,13 @@
 //! Payments never expire (no `expiresAt`): they are the record of money moved.
 
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
-use shared::ApiError;
-use shared::dynamo::{
-    Item, get_i64, get_opt_str, get_str, is_cancelled, is_condition_failed, n, s,
-};
+use shared::dynamo::{Item, get_i64, get_opt_str, get_str, is_condition_failed, n, s};
+use shared::events::{Envelope, queues};
 use shared::money::Money;
+use shared::saga::MessageType;
+use shared::store::StoreError;
+use shared::transaction::{Tx, TxError};
+use time::OffsetDateTime;
 
 use crate::model::{Payment, PaymentState};
 
@@ -30,6 +32,14 @@ const PAYMENT_SK: &str = "PAYMENT";
 pub struct Store {
     client: aws_sdk_dynamodb::Client,
     table: String,
+}
+
+impl shared::app::TableStore for Store {
+    const TABLE_ENV: &'static str = "PAYMENTS_TABLE";
+
+    fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Store::new(client, table)
+    }
 }
 
 /// What a guarded write did.
@@ -57,15 +67,15 @@ fn payment_key(order_id: &str) -> Item {
     shared::dynamo::key(format!("{PAYMENT_PREFIX}{order_id}"), PAYMENT_SK)
 }
 
-fn payment_from_item(item: &Item) -> Result<Payment, ApiError> {
+fn payment_from_item(item: &Item) -> Result<Payment, StoreError> {
     let state = get_str(item, "state")?;
     Ok(Payment {
         order_id: get_str(item, "orderId")?.to_owned(),
         user_id: get_str(item, "userId")?.to_owned(),
         state: PaymentState::parse(state)
-            .ok_or_else(|| ApiError::internal(format!("stored payment state {state:?}")))?,
+            .ok_or_else(|| StoreError::Corrupt(format!("stored payment state {state:?}")))?,
         amount: Money::new(get_i64(item, "amount")?, get_str(item, "currency")?)
-            .map_err(ApiError::internal)?,
+            .map_err(StoreError::corrupt)?,
         charge_id: get_opt_str(item, "chargeId").map(str::to_owned),
         decline_code: get_opt_str(item, "declineCode").map(str::to_owned),
         refund_id: get_opt_str(item, "refundId").map(str::to_owned),
@@ -82,12 +92,16 @@ impl Store {
         }
     }
 
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+
     pub fn table(&self) -> &str {
         &self.table
     }
 
     /// The order's payment, read consistently.
-    pub async fn payment(&self, order_id: &str) -> Result<Option<Payment>, ApiError> {
+    pub async fn payment(&self, order_id: &str) -> Result<Option<Payment>, StoreError> {
         shared::dynamo::get_item(&self.client, &self.table, payment_key(order_id))
             .await?
             .map(|item| payment_from_item(&item))
@@ -95,9 +109,11 @@ impl Store {
     }
 
     /// Records a new payment (`capturing`) unless the order has one.
-    pub async fn start_capture(&self, payment: &Payment) -> Result<Written, ApiError> {
+    pub async fn start_capture(&self, payment: &Payment) -> Result<Written, StoreError> {
         if payment.state != PaymentState::Capturing {
-            return Err(ApiError::internal("a payment starts as capturing"));
+            return Err(StoreError::Corrupt(
+                "a payment starts as capturing".to_owned(),
+            ));
         }
         let put = self
             .client
@@ -120,24 +136,30 @@ impl Store {
     }
 
     /// Moves a payment along a transition the state machine allows, on its own (no reply).
-    pub async fn transition(&self, change: Transition<'_>) -> Result<Written, ApiError> {
-        self.transact(vec![self.transition_item(change)?]).await
+    pub async fn transition(&self, change: Transition<'_>) -> Result<Written, StoreError> {
+        let mut tx = Tx::new();
+        tx.push("payment", self.transition_item(change)?);
+        self.write(tx).await
     }
 
-    /// Moves a payment and queues its reply, in one transaction.
+    /// Moves a payment and queues `reply` to the orchestrator, in one transaction.
     pub async fn settle(
         &self,
         change: Transition<'_>,
-        reply: Vec<TransactWriteItem>,
-    ) -> Result<Written, ApiError> {
-        let mut items = vec![self.transition_item(change)?];
-        items.extend(reply);
-        self.transact(items).await
+        reply: &Envelope<MessageType>,
+        now: OffsetDateTime,
+    ) -> Result<Written, StoreError> {
+        let mut tx = Tx::new();
+        tx.push("payment", self.transition_item(change)?).extend(
+            "reply",
+            shared::outbox::items(&self.table, reply, &[queues::ORDERS], now)?,
+        );
+        self.write(tx).await
     }
 
-    fn transition_item(&self, change: Transition<'_>) -> Result<TransactWriteItem, ApiError> {
+    fn transition_item(&self, change: Transition<'_>) -> Result<TransactWriteItem, StoreError> {
         if !change.from.can_become(change.to) {
-            return Err(ApiError::internal(format!(
+            return Err(StoreError::Corrupt(format!(
                 "a payment cannot go from {} to {}",
                 change.from.as_str(),
                 change.to.as_str()
@@ -161,16 +183,18 @@ impl Store {
         let update = update
             .update_expression(expression)
             .build()
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::corrupt)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Written, ApiError> {
-        match shared::transaction::write(&self.client, items).await {
+    async fn write(&self, tx: Tx) -> Result<Written, StoreError> {
+        match tx.write(&self.client).await {
             Ok(()) => Ok(Written::Done),
-            // A failed condition, or a conflict that outlasted the retries: either way the
-            // state has moved on; the caller reads it again.
-            Err(e) if is_cancelled(&e) => Ok(Written::Stale),
+            // The payment's state moved on, or the transaction kept losing races with
+            // others touching it: either way the caller reads it again.
+            Err(TxError::Cancelled(c)) if c.failed("payment") || c.failed_names().is_empty() => {
+                Ok(Written::Stale)
+            }
             Err(e) => Err(e.into()),
         }
     }

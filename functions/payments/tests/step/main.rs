@@ -23,39 +23,30 @@ use shared::clock::Clock;
 use shared::events::Envelope;
 use shared::money::Money;
 use shared::saga::MessageType;
-use testkit::Db;
 
 const CUSTOMER: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
 
-struct Harness {
-    app: Arc<App>,
-    db: Db,
-}
+/// The payment step on the emulator.
+type Harness = testkit::Harness<App>;
 
 /// The step with the sandbox provider, or with `provider` when given.
 async fn harness_with(provider: Option<Provider>) -> Harness {
-    let db = Db::start("PaymentsTable").await;
-    let clock: Arc<dyn Clock> = testkit::clock();
-    let provider = provider.unwrap_or_else(|| {
-        Provider::Sandbox(SandboxProvider::new(
-            db.client.clone(),
-            &db.table,
-            clock.clone(),
-        ))
-    });
-    let app = App {
-        store: Store::new(db.client.clone(), db.table.clone()),
-        provider,
-        clock,
-    };
-    Harness {
-        app: Arc::new(app),
-        db,
-    }
-}
-
-async fn harness() -> Harness {
-    harness_with(None).await
+    Harness::build("PaymentsTable", |db, _, clock| {
+        let clock: Arc<dyn Clock> = clock;
+        let provider = provider.unwrap_or_else(|| {
+            Provider::Sandbox(SandboxProvider::new(
+                db.client.clone(),
+                &db.table,
+                clock.clone(),
+            ))
+        });
+        App {
+            store: Store::new(db.client.clone(), db.table.clone()),
+            provider,
+            clock,
+        }
+    })
+    .await
 }
 
 fn krw(amount: i64) -> Money {
@@ -112,12 +103,24 @@ fn crash_at(point: &'static str) -> Faults {
     })
 }
 
-impl Harness {
+/// What the tests do through the payment step and read from its table.
+trait Step {
+    async fn deliver_with(&self, bodies: &[Value], faults: Faults) -> SqsBatchResponse;
+    /// Delivers `bodies` as one batch; returns how many messages failed.
+    async fn deliver(&self, bodies: &[Value]) -> usize;
+    async fn one(&self, body: Value) -> Result<Outcome, payments::Error>;
+    async fn payment(&self, order_id: &str) -> Payment;
+    /// The sandbox's recorded charges or refunds (`kind`), as tests are told to count them.
+    async fn sandbox(&self, kind: &str) -> Vec<shared::dynamo::Item>;
+    /// The replies queued for the orchestrator.
+    async fn replies(&self) -> Vec<Envelope<MessageType>>;
+}
+
+impl Step for Harness {
     async fn deliver_with(&self, bodies: &[Value], faults: Faults) -> SqsBatchResponse {
         step::handle_batch(&self.app, faults, batch(bodies)).await
     }
 
-    /// Delivers `bodies` as one batch; returns how many messages failed.
     async fn deliver(&self, bodies: &[Value]) -> usize {
         self.deliver_with(bodies, step::no_faults())
             .await
@@ -140,7 +143,6 @@ impl Harness {
             .unwrap_or_else(|| panic!("no payment for {order_id}"))
     }
 
-    /// The sandbox's recorded charges or refunds (`kind`), as tests are told to count them.
     async fn sandbox(&self, kind: &str) -> Vec<shared::dynamo::Item> {
         self.db
             .scan(
@@ -150,7 +152,6 @@ impl Harness {
             .await
     }
 
-    /// The replies queued for the orchestrator.
     async fn replies(&self) -> Vec<Envelope<MessageType>> {
         let items = self.db.outbox().await;
         items
@@ -171,7 +172,7 @@ impl Harness {
 
 #[tokio::test]
 async fn the_sample_capture_is_charged_and_answered() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let event: SqsEvent = testkit::sample_as("PaymentsPaymentStepFunction");
     let sample = step::handle_batch(&h.app, step::no_faults(), event).await;
     assert!(sample.batch_item_failures.is_empty());
@@ -183,7 +184,7 @@ async fn the_sample_capture_is_charged_and_answered() {
 
 #[tokio::test]
 async fn capture_twice_charges_once_and_replies_once() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let order = shared::new_id();
     assert_eq!(
         h.one(capture(&order, "tok_ok")).await.ok(),
@@ -235,7 +236,7 @@ async fn capture_twice_charges_once_and_replies_once() {
 
 #[tokio::test]
 async fn concurrent_captures_of_one_order_charge_once() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let order = shared::new_id();
     let copies: Vec<Value> = (0..4).map(|_| capture(&order, "tok_ok")).collect();
     assert_eq!(h.deliver(&copies).await, 0);
@@ -246,7 +247,7 @@ async fn concurrent_captures_of_one_order_charge_once() {
 
 #[tokio::test]
 async fn a_crash_between_the_provider_and_the_write_then_redelivery_charges_once() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let order = shared::new_id();
     let message = capture(&order, "tok_ok");
     let crashed = h
@@ -269,7 +270,7 @@ async fn a_crash_between_the_provider_and_the_write_then_redelivery_charges_once
 
 #[tokio::test]
 async fn a_crash_after_the_write_then_redelivery_replies_once() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let order = shared::new_id();
     let message = capture(&order, "tok_ok");
     let crashed = h
@@ -286,7 +287,7 @@ async fn a_crash_after_the_write_then_redelivery_replies_once() {
 
 #[tokio::test]
 async fn tok_error_is_captured_after_an_in_process_retry() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let order = shared::new_id();
     assert_eq!(
         h.one(capture(&order, "tok_error")).await.ok(),
@@ -307,7 +308,7 @@ async fn tok_error_is_captured_after_an_in_process_retry() {
 
 #[tokio::test]
 async fn declined_tokens_are_declined_without_a_charge() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     for (token, code) in [
         ("tok_declined", "card_declined"),
         ("tok_stolen", "invalid_token"),
@@ -343,7 +344,7 @@ async fn declined_tokens_are_declined_without_a_charge() {
 
 #[tokio::test]
 async fn refund_twice_refunds_once() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let order = shared::new_id();
     assert_eq!(h.deliver(&[capture(&order, "tok_ok")]).await, 0);
     assert_eq!(h.one(refund(&order)).await.ok(), Some(Outcome::Refunded));
@@ -376,7 +377,7 @@ async fn refund_twice_refunds_once() {
 
 #[tokio::test]
 async fn a_crash_after_the_refund_then_redelivery_refunds_once() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let order = shared::new_id();
     assert_eq!(h.deliver(&[capture(&order, "tok_ok")]).await, 0);
     let message = refund(&order);
@@ -398,7 +399,7 @@ async fn a_crash_after_the_refund_then_redelivery_refunds_once() {
 
 #[tokio::test]
 async fn a_refund_without_a_captured_payment_fails_the_message() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let unknown = shared::new_id();
     let declined = shared::new_id();
     assert_eq!(h.deliver(&[capture(&declined, "tok_declined")]).await, 0);
@@ -416,7 +417,7 @@ async fn a_refund_without_a_captured_payment_fails_the_message() {
 
 #[tokio::test]
 async fn unreadable_and_foreign_messages_are_acknowledged_and_change_nothing() {
-    let h = harness().await;
+    let h = harness_with(None).await;
     let order = shared::new_id();
     let bodies = [
         json!("not an envelope"),
