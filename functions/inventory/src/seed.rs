@@ -3,9 +3,9 @@
 //! nothing (and never resets the stock that orders have taken since).
 
 use serde::Serialize;
-use shared::ApiError;
 use shared::clock::rfc3339;
 use shared::money::Money;
+use shared::store::StoreError;
 
 use crate::App;
 use crate::model::Product;
@@ -39,20 +39,22 @@ const DEMO: [(&str, &str, i64, i64); 3] = [
     ),
 ];
 
-pub fn demo_products() -> Result<Vec<Product>, ApiError> {
+/// The demo products; an invalid one (a bug in [`DEMO`]) cannot be stored.
+pub fn demo_products() -> Result<Vec<Product>, StoreError> {
     DEMO.iter()
         .map(|&(id, name, price, stock)| {
             Ok(Product {
                 id: id.to_owned(),
                 name: name.to_owned(),
-                price: Money::new(price, "KRW").map_err(ApiError::internal)?,
+                price: Money::new(price, "KRW")
+                    .map_err(|e| StoreError::Corrupt(format!("demo product {id}: {e}")))?,
                 available: stock,
             })
         })
         .collect()
 }
 
-pub async fn seed_catalogue(app: &App) -> Result<Seeded, ApiError> {
+pub async fn seed_catalogue(app: &App) -> Result<Seeded, StoreError> {
     let products = demo_products()?;
     let now = rfc3339(app.clock.now());
     let mut created = 0;

@@ -8,19 +8,20 @@
 //! repeated or concurrent command finds the order handled, writes nothing and is
 //! acknowledged (its first reply is already in the outbox). A message this step cannot
 //! read, or of a type it does not handle, is logged and acknowledged: retrying it would
-//! never make it readable.
+//! never make it readable. Any other failure ([`StepError`]) fails the message, which comes
+//! back through the queue.
 
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::ApiError;
-use shared::clock::rfc3339;
-use shared::events::{Envelope, queues};
+use shared::events::Envelope;
 use shared::saga::{
     MessageType, OrderRef, ReserveStock, StockRejected, StockRejection, StockReserved,
 };
+use shared::sqs_batch::MessageError;
+use shared::store::StoreError;
 use shared::telemetry::{Metric, emit};
 
 use crate::App;
@@ -45,6 +46,36 @@ pub enum Outcome {
     Ignored,
 }
 
+/// Why a message could not be handled now. Every one fails the message (it comes back
+/// through the queue, and after enough receives waits in the dead-letter queue);
+/// [`MessageError`] says which a later delivery can get past.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// What the decision was made on kept changing under it, attempt after attempt: a
+    /// later delivery finds it settled.
+    #[error("{command} for order {order_id}: {what} kept changing")]
+    KeptChanging {
+        command: &'static str,
+        order_id: String,
+        what: &'static str,
+    },
+    /// A decision to give back units with no record of them (a bug).
+    #[error("order {0}: a give-back without a record")]
+    GiveBackWithoutRecord(String),
+}
+
+impl From<StepError> for MessageError {
+    fn from(e: StepError) -> Self {
+        match e {
+            StepError::Store(e) => e.into(),
+            StepError::KeptChanging { .. } => MessageError::retry(e),
+            StepError::GiveBackWithoutRecord(_) => MessageError::permanent(e),
+        }
+    }
+}
+
 pub async fn handle_batch(
     app: &Arc<App>,
     ctx: Option<&lambda_runtime::Context>,
@@ -61,27 +92,28 @@ pub async fn handle_batch(
             ) {
                 shared::fault::point(ctx.as_deref(), "after_write");
             }
-            Ok::<(), String>(())
+            Ok::<(), StepError>(())
         }
     })
     .await
 }
 
-/// One message: `Err` only for what a later delivery may get past (a DynamoDB failure,
-/// contention that outlasted the retries).
-pub async fn handle_message(app: &App, message: &SqsMessage) -> Result<Outcome, String> {
+/// One message: `Err` for what a later delivery may get past (a DynamoDB failure,
+/// contention that outlasted the retries) and for a bug; an unreadable message is `Ok`
+/// ([`Outcome::Ignored`]).
+pub async fn handle_message(app: &App, message: &SqsMessage) -> Result<Outcome, StepError> {
     match shared::sqs_batch::envelope::<MessageType>(message) {
         Ok(envelope) => step(app, &envelope).await,
-        Err(why) => Ok(ignored(
+        Err(e) => Ok(ignored(
             message.message_id.as_deref().unwrap_or(""),
             "",
-            &why,
+            &e.why,
         )),
     }
 }
 
 /// One command, by its type.
-pub async fn step(app: &App, envelope: &Envelope<MessageType>) -> Result<Outcome, String> {
+pub async fn step(app: &App, envelope: &Envelope<MessageType>) -> Result<Outcome, StepError> {
     match envelope.event_type {
         MessageType::ReserveStock => match command::<ReserveStock>(envelope) {
             Ok(cmd) if cmd.quantity == 0 => Ok(ignored(
@@ -148,10 +180,6 @@ fn ignored(message: &str, message_type: &str, why: &str) -> Outcome {
     Outcome::Ignored
 }
 
-fn cause(e: ApiError) -> String {
-    e.internal.clone().unwrap_or_else(|| e.to_string())
-}
-
 fn rejection_code(reason: StockRejection) -> &'static str {
     match reason {
         StockRejection::OutOfStock => "out_of_stock",
@@ -159,43 +187,42 @@ fn rejection_code(reason: StockRejection) -> &'static str {
     }
 }
 
-/// The outbox items that send `reply` to the orchestrator, addressed to the command's
-/// customer.
+/// The reply to the orchestrator, addressed to the command's customer; the store queues it
+/// with the change it answers.
 fn reply<T: Serialize>(
     app: &App,
     command: &Envelope<MessageType>,
     reply_type: MessageType,
     data: &T,
-) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, String> {
-    let data = serde_json::to_value(data).map_err(|e| e.to_string())?;
-    let envelope = Envelope::new(reply_type, &command.user_id, data, app.clock.as_ref());
-    shared::outbox::items(
-        app.store.table(),
-        &envelope,
-        &[queues::ORDERS],
-        app.clock.now(),
-    )
-    .map_err(cause)
+) -> Result<Envelope<MessageType>, StepError> {
+    // Encoded for the outbox: a reply that cannot be is a bug, like any value a store
+    // cannot encode.
+    let data = serde_json::to_value(data).map_err(StoreError::corrupt)?;
+    Ok(Envelope::new(
+        reply_type,
+        &command.user_id,
+        data,
+        app.clock.as_ref(),
+    ))
 }
 
 async fn reserve_stock(
     app: &App,
     envelope: &Envelope<MessageType>,
     cmd: &ReserveStock,
-) -> Result<Outcome, String> {
-    let now = rfc3339(app.clock.now());
+) -> Result<Outcome, StepError> {
     let order = ForOrder {
         order_id: &cmd.order_id,
         user_id: &envelope.user_id,
-        now: &now,
+        now: app.now(),
     };
     for _ in 0..ATTEMPTS {
-        if let Some(record) = app.store.reservation(&cmd.order_id).await.map_err(cause)? {
+        if let Some(record) = app.store.reservation(&cmd.order_id).await? {
             tracing::info!(orderId = %cmd.order_id, state = record.state.as_str(), "order already handled; redelivery acknowledged");
             return Ok(Outcome::AlreadyHandled);
         }
         let product = if shared::is_id(&cmd.product_id) {
-            app.store.product(&cmd.product_id).await.map_err(cause)?
+            app.store.product(&cmd.product_id).await?
         } else {
             None
         };
@@ -214,9 +241,8 @@ async fn reserve_stock(
                 let reply = reply(app, envelope, MessageType::StockReserved, &data)?;
                 let written = app
                     .store
-                    .reserve(order, &cmd.product_id, i64::from(cmd.quantity), reply)
-                    .await
-                    .map_err(cause)?;
+                    .reserve(order, &cmd.product_id, i64::from(cmd.quantity), &reply)
+                    .await?;
                 (Outcome::Reserved, written)
             }
             Reserve::Reject(reason) => {
@@ -231,9 +257,8 @@ async fn reserve_stock(
                 // early, and rejections of a sold-out product never contend for its item.
                 let written = app
                     .store
-                    .reject(order, &cmd.product_id, rejection_code(reason), reply)
-                    .await
-                    .map_err(cause)?;
+                    .reject(order, &cmd.product_id, rejection_code(reason), &reply)
+                    .await?;
                 (Outcome::Rejected(reason), written)
             }
         };
@@ -242,28 +267,28 @@ async fn reserve_stock(
             return Ok(outcome);
         }
     }
-    Err(format!(
-        "reserve_stock for order {}: the product or the order kept changing",
-        cmd.order_id
-    ))
+    Err(StepError::KeptChanging {
+        command: "reserve_stock",
+        order_id: cmd.order_id.clone(),
+        what: "the product or the order",
+    })
 }
 
 async fn release_stock(
     app: &App,
     envelope: &Envelope<MessageType>,
     order_id: &str,
-) -> Result<Outcome, String> {
-    let now = rfc3339(app.clock.now());
+) -> Result<Outcome, StepError> {
     let order = ForOrder {
         order_id,
         user_id: &envelope.user_id,
-        now: &now,
+        now: app.now(),
     };
     let released = OrderRef {
         order_id: order_id.to_owned(),
     };
     for _ in 0..ATTEMPTS {
-        let record = app.store.reservation(order_id).await.map_err(cause)?;
+        let record = app.store.reservation(order_id).await?;
         let decision = reservation::release(record.as_ref().map(|r| r.state));
         let written = match (decision, &record) {
             (Release::AlreadyReleased, _) => {
@@ -272,28 +297,29 @@ async fn release_stock(
             }
             (Release::GiveBack, Some(record)) => {
                 let reply = reply(app, envelope, MessageType::StockReleased, &released)?;
-                app.store.give_back(order, record, reply).await
+                app.store.give_back(order, record, &reply).await
             }
             (Release::CloseRejected, _) => {
                 let reply = reply(app, envelope, MessageType::StockReleased, &released)?;
-                app.store.close_rejected(order, reply).await
+                app.store.close_rejected(order, &reply).await
             }
             (Release::Tombstone, _) => {
                 let reply = reply(app, envelope, MessageType::StockReleased, &released)?;
-                app.store.tombstone(order, reply).await
+                app.store.tombstone(order, &reply).await
             }
             // release(None) is a tombstone: a give-back always has its record.
             (Release::GiveBack, None) => {
-                return Err(format!("order {order_id}: a give-back without a record"));
+                return Err(StepError::GiveBackWithoutRecord(order_id.to_owned()));
             }
-        }
-        .map_err(cause)?;
+        }?;
         if written == Written::Done {
             tracing::info!(orderId = %order_id, decision = ?decision, quantity = record.map(|r| r.quantity).unwrap_or(0), "release_stock handled");
             return Ok(Outcome::Released);
         }
     }
-    Err(format!(
-        "release_stock for order {order_id}: the reservation kept changing"
-    ))
+    Err(StepError::KeptChanging {
+        command: "release_stock",
+        order_id: order_id.to_owned(),
+        what: "the reservation",
+    })
 }

@@ -16,15 +16,21 @@
 //! takes units only while `available >= quantity` and only if the order has no record yet;
 //! a release gives them back only while the record says `reserved`. So no interleaving of
 //! repeated, concurrent or reordered commands can oversell or give back twice.
+//!
+//! Each of those transactions carries its reply: the store is handed the reply's envelope
+//! and queues it (see shared::outbox) for the orders queue with the change it answers.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
-use shared::ApiError;
+use shared::clock::rfc3339;
 use shared::cursor::CursorCodec;
-use shared::dynamo::{
-    Item, get_i64, get_opt_str, get_str, is_cancelled, is_condition_failed, n, s,
-};
+use shared::dynamo::{Item, get_i64, get_opt_str, get_str, is_condition_failed, n, s};
+use shared::events::{Envelope, queues};
 use shared::money::Money;
 use shared::paging::PageRequest;
+use shared::saga::MessageType;
+use shared::store::StoreError;
+use shared::transaction::{Tx, TxError};
+use time::OffsetDateTime;
 
 use crate::model::{Page, Product, ReservationState};
 
@@ -55,15 +61,17 @@ pub struct ForOrder<'a> {
     pub order_id: &'a str,
     /// The customer, as in the command's envelope.
     pub user_id: &'a str,
-    pub now: &'a str,
+    pub now: OffsetDateTime,
 }
 
-/// What a guarded write did.
+/// What a guarded write (a stock change, the order's record and its reply) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
+    /// All of it happened, the reply is queued.
     Done,
-    /// A condition no longer held (or another transaction got there first): what was
-    /// decided on has changed; read again and decide again.
+    /// Nothing happened: the product's units or the order's record are no longer what the
+    /// decision was made on (or other transactions kept getting there first). Read again
+    /// and decide again.
     Stale,
 }
 
@@ -75,12 +83,12 @@ fn reservation_key(order_id: &str) -> Item {
     shared::dynamo::key(format!("ORDER#{order_id}"), RESERVATION_SK)
 }
 
-fn product_from_item(item: &Item) -> Result<Product, ApiError> {
+fn product_from_item(item: &Item) -> Result<Product, StoreError> {
     let price = Money::new(
         get_i64(item, "priceAmount")?,
         get_str(item, "priceCurrency")?,
     )
-    .map_err(|e| ApiError::internal(format!("stored price is not valid: {e}")))?;
+    .map_err(|e| StoreError::Corrupt(format!("stored price is not valid: {e}")))?;
     Ok(Product {
         id: get_str(item, "id")?.to_owned(),
         name: get_str(item, "name")?.to_owned(),
@@ -89,12 +97,12 @@ fn product_from_item(item: &Item) -> Result<Product, ApiError> {
     })
 }
 
-fn reservation_from_item(item: &Item) -> Result<Reservation, ApiError> {
+fn reservation_from_item(item: &Item) -> Result<Reservation, StoreError> {
     let state = get_str(item, "state")?;
     Ok(Reservation {
         order_id: get_str(item, "orderId")?.to_owned(),
         state: ReservationState::parse(state)
-            .ok_or_else(|| ApiError::internal(format!("unknown reservation state {state}")))?,
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown reservation state {state}")))?,
         product_id: get_opt_str(item, "productId").map(str::to_owned),
         quantity: get_i64(item, "quantity")?,
     })
@@ -102,6 +110,14 @@ fn reservation_from_item(item: &Item) -> Result<Reservation, ApiError> {
 
 fn transact_update(update: Update) -> TransactWriteItem {
     TransactWriteItem::builder().update(update).build()
+}
+
+impl shared::app::TableStore for Store {
+    const TABLE_ENV: &'static str = "INVENTORY_TABLE";
+
+    fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Store::new(client, table)
+    }
 }
 
 impl Store {
@@ -112,14 +128,10 @@ impl Store {
         }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     // ------------------------------------------------------------ products
 
     /// Creates `product` unless a product with its id exists; `false` then (nothing changed).
-    pub async fn create_product(&self, product: &Product, now: &str) -> Result<bool, ApiError> {
+    pub async fn create_product(&self, product: &Product, now: &str) -> Result<bool, StoreError> {
         let result = self
             .client
             .put_item()
@@ -143,7 +155,7 @@ impl Store {
     }
 
     /// The product (consistent read).
-    pub async fn product(&self, id: &str) -> Result<Option<Product>, ApiError> {
+    pub async fn product(&self, id: &str) -> Result<Option<Product>, StoreError> {
         shared::dynamo::get_item(&self.client, &self.table, product_key(id))
             .await?
             .as_ref()
@@ -157,7 +169,7 @@ impl Store {
         page: &PageRequest,
         cursors: &CursorCodec,
         scope: &str,
-    ) -> Result<Page<Product>, ApiError> {
+    ) -> Result<Page<Product>, StoreError> {
         let query = self
             .client
             .query()
@@ -180,7 +192,7 @@ impl Store {
     // ------------------------------------------------------------ reservations
 
     /// The order's reservation record (consistent read).
-    pub async fn reservation(&self, order_id: &str) -> Result<Option<Reservation>, ApiError> {
+    pub async fn reservation(&self, order_id: &str) -> Result<Option<Reservation>, StoreError> {
         shared::dynamo::get_item(&self.client, &self.table, reservation_key(order_id))
             .await?
             .as_ref()
@@ -197,7 +209,8 @@ impl Store {
         product_id: Option<&str>,
         quantity: i64,
         reason: Option<&str>,
-    ) -> Result<TransactWriteItem, ApiError> {
+    ) -> Result<TransactWriteItem, StoreError> {
+        let now = rfc3339(order.now);
         let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(reservation_key(order.order_id)))
@@ -205,8 +218,8 @@ impl Store {
             .item("userId", s(order.user_id))
             .item("state", s(state.as_str()))
             .item("quantity", n(quantity))
-            .item("createdAt", s(order.now))
-            .item("updatedAt", s(order.now))
+            .item("createdAt", s(&now))
+            .item("updatedAt", s(now))
             .condition_expression("attribute_not_exists(pk)");
         if let Some(id) = product_id {
             put = put.item("productId", s(id));
@@ -214,7 +227,7 @@ impl Store {
         if let Some(reason) = reason {
             put = put.item("reason", s(reason));
         }
-        let put = put.build().map_err(ApiError::internal)?;
+        let put = put.build().map_err(StoreError::corrupt)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
@@ -223,7 +236,7 @@ impl Store {
         &self,
         order: ForOrder<'_>,
         from: ReservationState,
-    ) -> Result<TransactWriteItem, ApiError> {
+    ) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(reservation_key(order.order_id)))
@@ -232,9 +245,9 @@ impl Store {
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":released", s(ReservationState::Released.as_str()))
             .expression_attribute_values(":from", s(from.as_str()))
-            .expression_attribute_values(":now", s(order.now))
+            .expression_attribute_values(":now", s(rfc3339(order.now)))
             .build()
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::corrupt)?;
         Ok(transact_update(update))
     }
 
@@ -244,8 +257,8 @@ impl Store {
         &self,
         product_id: &str,
         delta: i64,
-        now: &str,
-    ) -> Result<TransactWriteItem, ApiError> {
+        now: OffsetDateTime,
+    ) -> Result<TransactWriteItem, StoreError> {
         let condition = if delta < 0 {
             "attribute_exists(pk) AND available >= :needed"
         } else {
@@ -257,11 +270,13 @@ impl Store {
             .update_expression("SET available = available + :delta, updatedAt = :now")
             .condition_expression(condition)
             .expression_attribute_values(":delta", n(delta))
-            .expression_attribute_values(":now", s(now));
+            .expression_attribute_values(":now", s(rfc3339(now)));
         if delta < 0 {
             update = update.expression_attribute_values(":needed", n(-delta));
         }
-        Ok(transact_update(update.build().map_err(ApiError::internal)?))
+        Ok(transact_update(
+            update.build().map_err(StoreError::corrupt)?,
+        ))
     }
 
     /// Takes `quantity` units of the product for the order, with `reply`, in one
@@ -271,22 +286,24 @@ impl Store {
         order: ForOrder<'_>,
         product_id: &str,
         quantity: i64,
-        reply: Vec<TransactWriteItem>,
-    ) -> Result<Written, ApiError> {
-        self.guarded(
-            vec![
-                self.change_available(product_id, -quantity, order.now)?,
-                self.new_record(
-                    order,
-                    ReservationState::Reserved,
-                    Some(product_id),
-                    quantity,
-                    None,
-                )?,
-            ],
-            reply,
+        reply: &Envelope<MessageType>,
+    ) -> Result<Written, StoreError> {
+        let mut tx = Tx::new();
+        tx.push(
+            "stock",
+            self.change_available(product_id, -quantity, order.now)?,
         )
-        .await
+        .push(
+            "record",
+            self.new_record(
+                order,
+                ReservationState::Reserved,
+                Some(product_id),
+                quantity,
+                None,
+            )?,
+        );
+        self.guarded(tx, order, reply).await
     }
 
     /// Records that the order's reservation was refused (`reason`), with `reply`: only if
@@ -296,19 +313,20 @@ impl Store {
         order: ForOrder<'_>,
         product_id: &str,
         reason: &str,
-        reply: Vec<TransactWriteItem>,
-    ) -> Result<Written, ApiError> {
-        self.guarded(
-            vec![self.new_record(
+        reply: &Envelope<MessageType>,
+    ) -> Result<Written, StoreError> {
+        let mut tx = Tx::new();
+        tx.push(
+            "record",
+            self.new_record(
                 order,
                 ReservationState::Rejected,
                 Some(product_id),
                 0,
                 Some(reason),
-            )?],
-            reply,
-        )
-        .await
+            )?,
+        );
+        self.guarded(tx, order, reply).await
     }
 
     /// Gives the order's reserved units back, with `reply`: only while its record says
@@ -317,35 +335,38 @@ impl Store {
         &self,
         order: ForOrder<'_>,
         reservation: &Reservation,
-        reply: Vec<TransactWriteItem>,
-    ) -> Result<Written, ApiError> {
+        reply: &Envelope<MessageType>,
+    ) -> Result<Written, StoreError> {
         let product_id = reservation.product_id.as_deref().ok_or_else(|| {
-            ApiError::internal(format!(
+            StoreError::Corrupt(format!(
                 "reservation of order {} names no product",
                 reservation.order_id
             ))
         })?;
-        self.guarded(
-            vec![
-                self.mark_released(order, ReservationState::Reserved)?,
-                self.change_available(product_id, reservation.quantity, order.now)?,
-            ],
-            reply,
+        let mut tx = Tx::new();
+        tx.push(
+            "record",
+            self.mark_released(order, ReservationState::Reserved)?,
         )
-        .await
+        .push(
+            "stock",
+            self.change_available(product_id, reservation.quantity, order.now)?,
+        );
+        self.guarded(tx, order, reply).await
     }
 
     /// Marks a refused reservation released (nothing to give back), with `reply`.
     pub async fn close_rejected(
         &self,
         order: ForOrder<'_>,
-        reply: Vec<TransactWriteItem>,
-    ) -> Result<Written, ApiError> {
-        self.guarded(
-            vec![self.mark_released(order, ReservationState::Rejected)?],
-            reply,
-        )
-        .await
+        reply: &Envelope<MessageType>,
+    ) -> Result<Written, StoreError> {
+        let mut tx = Tx::new();
+        tx.push(
+            "record",
+            self.mark_released(order, ReservationState::Rejected)?,
+        );
+        self.guarded(tx, order, reply).await
     }
 
     /// Records a released tombstone for an order that has no record, with `reply`; a
@@ -353,29 +374,34 @@ impl Store {
     pub async fn tombstone(
         &self,
         order: ForOrder<'_>,
-        reply: Vec<TransactWriteItem>,
-    ) -> Result<Written, ApiError> {
-        self.guarded(
-            vec![self.new_record(order, ReservationState::Released, None, 0, None)?],
-            reply,
-        )
-        .await
+        reply: &Envelope<MessageType>,
+    ) -> Result<Written, StoreError> {
+        let mut tx = Tx::new();
+        tx.push(
+            "record",
+            self.new_record(order, ReservationState::Released, None, 0, None)?,
+        );
+        self.guarded(tx, order, reply).await
     }
 
-    /// Runs `changes` and `reply` in one transaction, whose conditions hold what the
-    /// caller read.
+    /// Runs `tx` with `reply` queued for the orchestrator, in one transaction whose
+    /// conditions hold what the caller read.
     async fn guarded(
         &self,
-        mut changes: Vec<TransactWriteItem>,
-        reply: Vec<TransactWriteItem>,
-    ) -> Result<Written, ApiError> {
-        changes.extend(reply);
-        match shared::transaction::write(&self.client, changes).await {
+        mut tx: Tx,
+        order: ForOrder<'_>,
+        reply: &Envelope<MessageType>,
+    ) -> Result<Written, StoreError> {
+        tx.extend(
+            "reply",
+            shared::outbox::items(&self.table, reply, &[queues::ORDERS], order.now)?,
+        );
+        match tx.write(&self.client).await {
             Ok(()) => Ok(Written::Done),
-            // A failed condition, or conflicts that outlasted the retries: reading again
-            // tells which.
-            Err(e) if is_cancelled(&e) => Ok(Written::Stale),
-            Err(e) => Err(e.into()),
+            // Whichever condition failed (the "stock" or the "record"), or only conflicts
+            // that outlasted the retries: reading again tells what happened.
+            Err(TxError::Cancelled(_)) => Ok(Written::Stale),
+            Err(TxError::Store(e)) => Err(e),
         }
     }
 }

@@ -11,7 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             // An operator reads this answer, so it carries the cause.
             inventory::seed::seed_catalogue(app)
                 .await
-                .map_err(|e| e.internal.clone().unwrap_or_else(|| e.to_string()))
+                .map_err(|e| e.to_string())
         },
     ))
     .await

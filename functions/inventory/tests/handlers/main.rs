@@ -2,48 +2,39 @@
 //! stock step's SQS batch) through the real handlers, in process, against the DynamoDB
 //! emulator with the template's table.
 
-use std::sync::Arc;
-
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use http::StatusCode;
+use inventory::App;
 use inventory::model::ReservationState;
 use inventory::stock_step::{Outcome, step};
-use inventory::{App, Store};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use shared::auth::Role;
 use shared::events::Envelope;
 use shared::http::respond;
 use shared::saga::{MessageType, StockRejection};
-use testkit::{Db, Keys, With, body_json, call, event};
+use testkit::{With, body_json, call, event};
 
 const ADMIN: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8FB";
 const CUSTOMER: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
 
-struct Harness {
-    app: Arc<App>,
-    keys: Keys,
-    db: Db,
+type Harness = testkit::Harness<App>;
+
+/// The template's table of this domain.
+const TABLE: &str = "InventoryTable";
+
+/// What these tests ask of the harness beyond what every domain's does.
+trait InventoryHarness {
+    fn admin(&self) -> String;
+    fn student(&self) -> String;
+    /// The replies queued in the outbox, in no particular order.
+    async fn replies(&self) -> Vec<Value>;
+    async fn replies_of(&self, reply_type: &str) -> Vec<Value>;
+    async fn state(&self, order_id: &str) -> Option<ReservationState>;
+    async fn available(&self, product_id: &str) -> i64;
 }
 
-async fn harness() -> Harness {
-    let db = Db::start("InventoryTable").await;
-    let clock = testkit::clock();
-    let keys = Keys::new(clock.clone());
-    let app = App {
-        store: Store::new(db.client.clone(), db.table.clone()),
-        verifier: keys.verifier.clone(),
-        cursors: Some(testkit::cursors()),
-        clock,
-    };
-    Harness {
-        app: Arc::new(app),
-        keys,
-        db,
-    }
-}
-
-impl Harness {
+impl InventoryHarness for Harness {
     fn admin(&self) -> String {
         self.keys.token(ADMIN, Role::Admin)
     }
@@ -52,7 +43,6 @@ impl Harness {
         self.keys.token(CUSTOMER, Role::Student)
     }
 
-    /// The replies queued in the outbox, in no particular order.
     async fn replies(&self) -> Vec<Value> {
         self.db
             .outbox()
@@ -186,7 +176,7 @@ fn sqs_batch(bodies: &[String]) -> SqsEvent {
 
 #[tokio::test]
 async fn an_admin_creates_a_product_that_any_signed_in_user_reads_and_lists() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let r = call!(
         h,
         inventory::products::handle_create,
@@ -243,7 +233,7 @@ async fn an_admin_creates_a_product_that_any_signed_in_user_reads_and_lists() {
 
 #[tokio::test]
 async fn only_admins_create_products_and_only_signed_in_users_read_them() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let r = create(
         &h,
         &h.student(),
@@ -302,7 +292,7 @@ async fn only_admins_create_products_and_only_signed_in_users_read_them() {
 
 #[tokio::test]
 async fn malformed_json_is_a_400_never_a_500() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let admin = h.admin();
     for raw in [
         "{",
@@ -338,7 +328,7 @@ async fn malformed_json_is_a_400_never_a_500() {
 
 #[tokio::test]
 async fn wrong_types_and_values_out_of_range_are_reported_per_field() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let admin = h.admin();
     let cases = [
         (
@@ -389,7 +379,7 @@ async fn wrong_types_and_values_out_of_range_are_reported_per_field() {
 
 #[tokio::test]
 async fn every_missing_field_is_reported_at_once() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let admin = h.admin();
     let r = create(&h, &admin, json!({})).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -409,7 +399,7 @@ async fn every_missing_field_is_reported_at_once() {
 
 #[tokio::test]
 async fn bad_product_ids_are_400_and_unknown_ones_404() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let student = h.student();
     for bad in [
         "not-an-id",
@@ -429,7 +419,7 @@ async fn bad_product_ids_are_400_and_unknown_ones_404() {
 
 #[tokio::test]
 async fn the_catalogue_pages_with_signed_cursors() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let mut ids = Vec::new();
     for stock in 0..3 {
         ids.push(product_with(&h, stock).await);
@@ -476,7 +466,7 @@ async fn the_catalogue_pages_with_signed_cursors() {
 
 #[tokio::test]
 async fn seeding_twice_creates_the_demo_products_once_and_keeps_their_stock() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let first = inventory::seed::seed_catalogue(&h.app)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -502,7 +492,7 @@ async fn seeding_twice_creates_the_demo_products_once_and_keeps_their_stock() {
 
 #[tokio::test]
 async fn reserve_stock_takes_the_units_once_per_order_and_replies_once() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let product = product_with(&h, 5).await;
     let order = shared::new_id();
 
@@ -538,7 +528,7 @@ async fn reserve_stock_takes_the_units_once_per_order_and_replies_once() {
 
 #[tokio::test]
 async fn out_of_stock_and_unknown_products_are_rejected_and_remembered() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let product = product_with(&h, 2).await;
 
     let too_many = shared::new_id();
@@ -591,7 +581,7 @@ async fn out_of_stock_and_unknown_products_are_rejected_and_remembered() {
 
 #[tokio::test]
 async fn release_stock_gives_the_units_back_once() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let product = product_with(&h, 3).await;
     let order = shared::new_id();
     assert_eq!(reserve(&h, &order, &product, 3).await, Outcome::Reserved);
@@ -617,7 +607,7 @@ async fn release_stock_gives_the_units_back_once() {
 
 #[tokio::test]
 async fn release_without_a_reservation_leaves_a_tombstone_that_a_late_reserve_respects() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let product = product_with(&h, 1).await;
     let order = shared::new_id();
 
@@ -649,7 +639,7 @@ async fn release_without_a_reservation_leaves_a_tombstone_that_a_late_reserve_re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_orders_for_the_last_unit_reserve_it_exactly_once() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     let product = product_with(&h, 1).await;
     let orders: Vec<String> = (0..50).map(|_| shared::new_id()).collect();
     let commands: Vec<Envelope<MessageType>> = orders
@@ -714,7 +704,7 @@ async fn fifty_concurrent_orders_for_the_last_unit_reserve_it_exactly_once() {
 
 #[tokio::test]
 async fn the_sample_batch_reserves_and_unreadable_or_foreign_messages_are_acknowledged() {
-    let h = harness().await;
+    let h = Harness::start(TABLE).await;
     inventory::seed::seed_catalogue(&h.app)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
