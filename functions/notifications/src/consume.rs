@@ -18,10 +18,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use shared::ApiError;
+use shared::app::TableStore;
 use shared::clock::{Clock, SystemClock, rfc3339};
 use shared::config::ConfigError;
 use shared::events::Envelope;
+use shared::sqs_batch::MessageError;
+use shared::store::StoreError;
 use shared::telemetry::{Metric, emit};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -55,33 +57,37 @@ impl Consumer {
             tracing::info!("KAKAO_API_BASE_URL is empty: the external channel is off");
         }
         Ok(Self {
-            store: Store::new(
-                shared::dynamo::connect(&config).await,
-                shared::config::required("NOTIFICATIONS_TABLE")?,
-            ),
+            store: Store::from_env(&config).await?,
             clock: Arc::new(SystemClock),
             kakao,
         })
     }
 }
 
-/// Why one message failed; it is retried through the queue.
+/// Why one message failed; it comes back through the queue.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
     /// Not an event we can ever handle: after the retries it waits in the DLQ for a person.
     #[error("malformed event: {0}")]
     Malformed(String),
     #[error("storage: {0}")]
-    Storage(String),
+    Storage(#[from] StoreError),
     #[error("the provider is unavailable: {0}")]
     ProviderUnavailable(String),
     #[error("another invocation is sending this event now")]
     SendInProgress,
 }
 
-impl From<ApiError> for NotifyError {
-    fn from(e: ApiError) -> Self {
-        NotifyError::Storage(e.internal.clone().unwrap_or_else(|| e.to_string()))
+/// A malformed event (or stored data this code cannot read) fails for good; an unavailable
+/// store or provider, or a send in progress elsewhere, may pass on a later try.
+impl From<NotifyError> for MessageError {
+    fn from(e: NotifyError) -> Self {
+        let retryable = match &e {
+            NotifyError::Malformed(_) => false,
+            NotifyError::Storage(store) => store.is_retryable(),
+            NotifyError::ProviderUnavailable(_) | NotifyError::SendInProgress => true,
+        };
+        MessageError::new(e, retryable)
     }
 }
 
@@ -97,7 +103,7 @@ pub async fn handle_batch(consumer: Arc<Consumer>, event: SqsEvent) -> SqsBatchR
 impl Consumer {
     pub async fn notify(&self, message: &SqsMessage) -> Result<(), NotifyError> {
         let mut envelope: Envelope =
-            shared::sqs_batch::envelope(message).map_err(NotifyError::Malformed)?;
+            shared::sqs_batch::envelope(message).map_err(|e| NotifyError::Malformed(e.why))?;
         check(&envelope)?;
         // Ids are case-insensitive: keyed in their one spelling, an item is found by
         // `POST /v1/notifications/{id}/read` (which reads the id that way) and a duplicate
@@ -149,8 +155,7 @@ impl Consumer {
         phone: &Phone,
     ) -> Result<(), NotifyError> {
         let token = shared::new_id();
-        let now = self.clock.now();
-        let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        let now_ms = shared::app::epoch_ms(self.clock.now());
         let lease_ms = i64::try_from(CLAIM_LEASE.as_millis()).unwrap_or(i64::MAX);
         match self
             .store
@@ -267,5 +272,19 @@ mod tests {
         assert!(check(&envelope(&id, "")).is_err());
         assert!(check(&envelope(&id, "USER#x")).is_err());
         assert!(check(&envelope(&id, &"u".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn only_passing_failures_are_retried() {
+        let retryable = |e: NotifyError| MessageError::from(e).retryable;
+        assert!(!retryable(NotifyError::Malformed("no id".into())));
+        assert!(!retryable(NotifyError::Storage(StoreError::malformed(
+            "status"
+        ))));
+        assert!(retryable(NotifyError::Storage(StoreError::Unavailable(
+            "throttled".into()
+        ))));
+        assert!(retryable(NotifyError::ProviderUnavailable("503".into())));
+        assert!(retryable(NotifyError::SendInProgress));
     }
 }

@@ -1,4 +1,5 @@
 use shared::ApiError;
+use shared::store::StoreError;
 
 /// Everything a notifications endpoint can refuse, and how each reaches the client.
 #[derive(Debug, thiserror::Error)]
@@ -7,14 +8,14 @@ pub enum Error {
     #[error("no such notification")]
     NotificationNotFound,
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Store(#[from] StoreError),
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         match e {
             Error::NotificationNotFound => ApiError::not_found("There is no such notification."),
-            Error::Api(api) => api,
+            Error::Store(e) => e.into(),
         }
     }
 }

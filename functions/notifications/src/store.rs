@@ -13,16 +13,15 @@
 //!   sets `readAt` changes the counter in the same transaction, and is guarded on the
 //!   item's state (absent; no `readAt`), so a retried or concurrent write cannot count twice.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
-use shared::ApiError;
 use shared::cursor::CursorCodec;
 use shared::dynamo::{
-    AttributeValue, Item, SK, failed_conditions, get_bool, get_i64, get_opt_str, get_str,
-    is_condition_failed, key, n, s,
+    AttributeValue, Item, SK, get_bool, get_i64, get_opt_str, get_str, is_condition_failed, key, n,
+    s,
 };
 use shared::paging::PageRequest;
+use shared::store::StoreError;
+use shared::transaction::{Tx, TxError};
 
 use crate::model::{KakaoPreference, Locale, Notification, Phone, Preferences};
 
@@ -118,6 +117,14 @@ pub struct Store {
     table: String,
 }
 
+impl shared::app::TableStore for Store {
+    const TABLE_ENV: &'static str = "NOTIFICATIONS_TABLE";
+
+    fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Self { client, table }
+    }
+}
+
 impl Store {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self {
@@ -126,30 +133,22 @@ impl Store {
         }
     }
 
-    async fn get(&self, item_key: Item) -> Result<Option<Item>, ApiError> {
+    async fn get(&self, item_key: Item) -> Result<Option<Item>, StoreError> {
         shared::dynamo::get_item(&self.client, &self.table, item_key).await
-    }
-
-    /// A transaction, retried while it only lost a race on the `UNREAD` counter.
-    async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<(), SdkError<TransactWriteItemsError>> {
-        shared::transaction::write(&self.client, items).await
     }
 
     // ------------------------------------------------------------ preferences
 
-    pub async fn preferences(&self, user_id: &str) -> Result<Option<Preferences>, ApiError> {
+    pub async fn preferences(&self, user_id: &str) -> Result<Option<Preferences>, StoreError> {
         let Some(item) = self.get(preferences_key(user_id)).await? else {
             return Ok(None);
         };
         let locale = Locale::parse(get_str(&item, "locale")?)
-            .ok_or_else(|| ApiError::internal("stored locale is unknown"))?;
+            .ok_or_else(|| StoreError::Corrupt("stored locale is unknown".into()))?;
         let phone = get_opt_str(&item, "phone")
             .map(|p| Phone::try_from(p.to_owned()))
             .transpose()
-            .map_err(|_| ApiError::internal("stored phone is not valid"))?;
+            .map_err(|_| StoreError::Corrupt("stored phone is not valid".into()))?;
         Ok(Some(Preferences {
             locale,
             kakao: KakaoPreference {
@@ -164,7 +163,7 @@ impl Store {
         user_id: &str,
         preferences: &Preferences,
         now: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let mut put = self
             .client
             .put_item()
@@ -190,7 +189,7 @@ impl Store {
         &self,
         user_id: &str,
         notification: &Notification,
-    ) -> Result<Added, ApiError> {
+    ) -> Result<Added, StoreError> {
         let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(inbox_key(user_id, &notification.id)))
@@ -203,35 +202,38 @@ impl Store {
         if let Some(read_at) = &notification.read_at {
             put = put.item("readAt", s(read_at));
         }
-        let put = put.build().map_err(ApiError::internal)?;
+        let put = put.build().map_err(StoreError::corrupt)?;
         let counted = i64::from(notification.read_at.is_none());
-        let items = vec![
-            TransactWriteItem::builder().put(put).build(),
-            self.count_unread(user_id, counted)?,
-        ];
-        match self.transact(items).await {
+        let mut tx = Tx::new();
+        tx.push("item", TransactWriteItem::builder().put(put).build())
+            .push("unread", self.count_unread(user_id, counted)?);
+        // Retried while it only lost a race on the `UNREAD` counter.
+        match tx.write(&self.client).await {
             Ok(()) => Ok(Added::New),
-            Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => {
-                Ok(Added::AlreadyThere)
-            }
+            Err(TxError::Cancelled(c)) if c.failed("item") => Ok(Added::AlreadyThere),
             Err(e) => Err(e.into()),
         }
     }
 
     /// Adds `delta` to the unread counter (creating it at `delta`).
-    fn count_unread(&self, user_id: &str, delta: i64) -> Result<TransactWriteItem, ApiError> {
+    fn count_unread(&self, user_id: &str, delta: i64) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(unread_key(user_id)))
             .update_expression("ADD unread :delta")
             .expression_attribute_values(":delta", n(delta))
             .build()
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::corrupt)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Sets `readAt` on one inbox item, only if it exists and is unread.
-    fn set_read(&self, user_id: &str, sk: &str, now: &str) -> Result<TransactWriteItem, ApiError> {
+    fn set_read(
+        &self,
+        user_id: &str,
+        sk: &str,
+        now: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(user_id), sk)))
@@ -239,11 +241,11 @@ impl Store {
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(readAt)")
             .expression_attribute_values(":now", s(now))
             .build()
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::corrupt)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    pub async fn unread_count(&self, user_id: &str) -> Result<i64, ApiError> {
+    pub async fn unread_count(&self, user_id: &str) -> Result<i64, StoreError> {
         Ok(match self.get(unread_key(user_id)).await? {
             Some(item) => get_i64(&item, "unread")?.max(0),
             None => 0,
@@ -254,7 +256,7 @@ impl Store {
         &self,
         user_id: &str,
         id: &str,
-    ) -> Result<Option<Notification>, ApiError> {
+    ) -> Result<Option<Notification>, StoreError> {
         self.get(inbox_key(user_id, id))
             .await?
             .as_ref()
@@ -269,7 +271,7 @@ impl Store {
         request: &PageRequest,
         cursors: &CursorCodec,
         scope: &str,
-    ) -> Result<(Vec<Notification>, Option<String>), ApiError> {
+    ) -> Result<(Vec<Notification>, Option<String>), StoreError> {
         let query = self
             .client
             .query()
@@ -292,24 +294,26 @@ impl Store {
         user_id: &str,
         id: &str,
         now: &str,
-    ) -> Result<MarkRead, ApiError> {
+    ) -> Result<MarkRead, StoreError> {
         let Some(mut current) = self.notification(user_id, id).await? else {
             return Ok(MarkRead::NotFound);
         };
         if current.read_at.is_some() {
             return Ok(MarkRead::AlreadyRead(current));
         }
-        let items = vec![
+        let mut tx = Tx::new();
+        tx.push(
+            "item",
             self.set_read(user_id, &format!("{INBOX_PREFIX}{id}"), now)?,
-            self.count_unread(user_id, -1)?,
-        ];
-        match self.transact(items).await {
+        )
+        .push("unread", self.count_unread(user_id, -1)?);
+        match tx.write(&self.client).await {
             Ok(()) => {
                 current.read_at = Some(now.to_owned());
                 Ok(MarkRead::Marked(current))
             }
             // Marked read by a concurrent request between our read and our write.
-            Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => {
+            Err(TxError::Cancelled(c)) if c.failed("item") => {
                 match self.notification(user_id, id).await? {
                     Some(n) => Ok(MarkRead::AlreadyRead(n)),
                     None => Ok(MarkRead::NotFound),
@@ -321,7 +325,7 @@ impl Store {
 
     /// Marks every unread item read; returns how many this call marked. Items that arrive
     /// while it runs may stay unread, and are counted as such.
-    pub async fn read_all(&self, user_id: &str, now: &str) -> Result<usize, ApiError> {
+    pub async fn read_all(&self, user_id: &str, now: &str) -> Result<usize, StoreError> {
         let mut marked = 0;
         let mut start: Option<Item> = None;
         loop {
@@ -354,40 +358,49 @@ impl Store {
     }
 
     /// One transaction marks `sks` read and takes their number off the counter. An item
-    /// marked read meanwhile fails its guard and cancels the transaction; it is dropped and
-    /// the rest retried, so the counter only ever loses what this call marked.
+    /// marked read meanwhile fails its guard and cancels the transaction; the items still
+    /// unread are read again and retried, so the counter only ever loses what this call
+    /// marked.
     async fn mark_chunk_read(
         &self,
         user_id: &str,
         mut sks: Vec<String>,
         now: &str,
-    ) -> Result<usize, ApiError> {
+    ) -> Result<usize, StoreError> {
         for _ in 0..=READ_ALL_CHUNK {
             if sks.is_empty() {
                 return Ok(0);
             }
-            let mut items = sks
-                .iter()
-                .map(|sk| self.set_read(user_id, sk, now))
-                .collect::<Result<Vec<_>, _>>()?;
-            let count = i64::try_from(sks.len()).map_err(ApiError::internal)?;
-            items.push(self.count_unread(user_id, -count)?);
-            match self.transact(items).await {
+            let mut tx = Tx::new();
+            for sk in &sks {
+                tx.push("item", self.set_read(user_id, sk, now)?);
+            }
+            let count = i64::try_from(sks.len()).map_err(StoreError::corrupt)?;
+            tx.push("unread", self.count_unread(user_id, -count)?);
+            match tx.write(&self.client).await {
                 Ok(()) => return Ok(sks.len()),
-                Err(e) => match failed_conditions(&e) {
-                    Some(failed) if failed.iter().any(|f| *f) => {
-                        let mut position = 0;
-                        sks.retain(|_| {
-                            let keep = !failed.get(position).copied().unwrap_or(false);
-                            position += 1;
-                            keep
-                        });
-                    }
-                    _ => return Err(e.into()),
-                },
+                Err(TxError::Cancelled(c)) if c.failed("item") => {
+                    sks = self.still_unread(user_id, sks).await?;
+                }
+                Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::internal("read-all kept losing races"))
+        Err(StoreError::Unavailable("read-all kept losing races".into()))
+    }
+
+    /// Those of `sks` (inbox items of `user_id`) that exist and are unread now.
+    async fn still_unread(
+        &self,
+        user_id: &str,
+        sks: Vec<String>,
+    ) -> Result<Vec<String>, StoreError> {
+        let keys = sks.iter().map(|sk| key(user_pk(user_id), sk)).collect();
+        let found = shared::dynamo::batch_get(&self.client, &self.table, keys, true).await?;
+        let mut unread = Vec::with_capacity(found.len());
+        for item in found.iter().filter(|item| !item.contains_key("readAt")) {
+            unread.push(get_str(item, SK)?.to_owned());
+        }
+        Ok(sks.into_iter().filter(|sk| unread.contains(sk)).collect())
     }
 
     // ------------------------------------------------------------ external deliveries
@@ -401,7 +414,7 @@ impl Store {
         token: &str,
         now_ms: i64,
         stale_before_ms: i64,
-    ) -> Result<Claim, ApiError> {
+    ) -> Result<Claim, StoreError> {
         let result = self
             .client
             .update_item()
@@ -438,13 +451,13 @@ impl Store {
         }
     }
 
-    pub async fn delivery_status(&self, id: &str) -> Result<Option<DeliveryStatus>, ApiError> {
+    pub async fn delivery_status(&self, id: &str) -> Result<Option<DeliveryStatus>, StoreError> {
         let Some(item) = self.get(delivery_key(id)).await? else {
             return Ok(None);
         };
         DeliveryStatus::parse(get_str(&item, "status")?)
             .map(Some)
-            .ok_or_else(|| ApiError::internal("stored delivery status is unknown"))
+            .ok_or_else(|| StoreError::Corrupt("stored delivery status is unknown".into()))
     }
 
     /// Records the outcome of the send this invocation claimed, and lets go of the claim.
@@ -456,7 +469,7 @@ impl Store {
         status: DeliveryStatus,
         detail: &str,
         now: &str,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -481,7 +494,7 @@ impl Store {
     }
 }
 
-fn notification_from_item(item: &Item) -> Result<Notification, ApiError> {
+fn notification_from_item(item: &Item) -> Result<Notification, StoreError> {
     Ok(Notification {
         id: get_str(item, "id")?.to_owned(),
         kind: get_str(item, "type")?.to_owned(),
