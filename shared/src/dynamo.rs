@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::store::StoreError;
@@ -143,29 +142,6 @@ pub fn get_bool(item: &Item, name: &str) -> Result<bool, StoreError> {
 /// Whether a single-item write was refused by its condition expression.
 pub fn is_condition_failed<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     e.code() == Some("ConditionalCheckFailedException")
-}
-
-/// For a cancelled transaction, which of its items failed their condition (by position).
-/// `None` when the error is anything else.
-pub fn failed_conditions<R>(e: &SdkError<TransactWriteItemsError, R>) -> Option<Vec<bool>> {
-    match e.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(tc)) => Some(
-            tc.cancellation_reasons()
-                .iter()
-                .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
-/// Whether a transaction was cancelled: a condition failed, or it collided with another
-/// transaction on the same item. Either way, reading again tells what happened.
-pub fn is_cancelled<R>(e: &SdkError<TransactWriteItemsError, R>) -> bool {
-    matches!(
-        e.as_service_error(),
-        Some(TransactWriteItemsError::TransactionCanceledException(_))
-    )
 }
 
 /// A document stored as a JSON string attribute (a part of an item no query looks into).

@@ -196,17 +196,6 @@ pub struct ProblemBody<'a> {
     pub request_id: &'a str,
 }
 
-/// A DynamoDB or SQS SDK failure is ours, not the client's.
-impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for ApiError
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    fn from(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self {
-        Self::internal(aws_sdk_dynamodb::error::DisplayErrorContext(e))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -146,7 +146,7 @@ fn cancelled(names: &[&'static str], reasons: &[Option<String>]) -> Option<Cance
 pub const CONFLICT_RETRIES: u32 = 8;
 
 /// Runs a transaction once, as it is.
-pub async fn write_once(
+async fn write_once(
     client: &aws_sdk_dynamodb::Client,
     items: Vec<TransactWriteItem>,
 ) -> Result<(), SdkError<TransactWriteItemsError>> {
@@ -159,7 +159,7 @@ pub async fn write_once(
 }
 
 /// Runs a transaction, retrying it while it only lost a race with another one.
-pub async fn write(
+async fn write(
     client: &aws_sdk_dynamodb::Client,
     items: Vec<TransactWriteItem>,
 ) -> Result<(), SdkError<TransactWriteItemsError>> {

@@ -24,6 +24,7 @@ use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
+use shared::app::Context;
 use shared::auth::{TokenSigner, TokenVerifier};
 use shared::clock::SystemClock;
 use shared::http::respond;
@@ -96,25 +97,23 @@ enum Target {
 impl Target {
     async fn build(function: &str, client: aws_sdk_dynamodb::Client) -> Result<Self, Failure> {
         let users_app = |signer: Option<TokenSigner>| -> Result<users::App, Failure> {
-            Ok(users::App {
-                store: users::Store::new(client.clone(), shared::config::required("USERS_TABLE")?),
-                verifier: TokenVerifier::from_env()?,
+            Ok(users::App::new(
+                Context::new(
+                    users::Store::new(client.clone(), shared::config::required("USERS_TABLE")?),
+                    TokenVerifier::from_env()?,
+                    Arc::new(SystemClock),
+                ),
                 signer,
-                clock: Arc::new(SystemClock),
-            })
+            ))
         };
         Ok(match function {
             "UsersGetMeFunction" => Target::GetMe(users_app(None)?),
             "UsersSignInFunction" => Target::SignIn(users_app(Some(TokenSigner::from_env()?))?),
-            "AssessmentsSubmitAttemptFunction" => Target::Submit(assessments::App {
-                store: assessments::Store::new(
-                    client,
-                    shared::config::required("ASSESSMENTS_TABLE")?,
-                ),
-                verifier: TokenVerifier::from_env()?,
-                clock: Arc::new(SystemClock),
-                cursors: None,
-            }),
+            "AssessmentsSubmitAttemptFunction" => Target::Submit(Context::new(
+                assessments::Store::new(client, shared::config::required("ASSESSMENTS_TABLE")?),
+                TokenVerifier::from_env()?,
+                Arc::new(SystemClock),
+            )),
             other => return Err(format!("no in-process runner for {other}").into()),
         })
     }

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use http::StatusCode;
 use lambda_http::{Body, Request};
 use shared::cursor::CursorCodec;
-use shared::dynamo::{Item, failed_conditions, n, s};
+use shared::dynamo::{Item, n, s};
 use shared::idempotency::{Idempotency, IdempotencyKey, Recorded, fingerprint};
+use shared::transaction::{Tx, TxError};
 use time::OffsetDateTime;
 
 async fn table() -> (localcloud::DynamoFixture, aws_sdk_dynamodb::Client, String) {
@@ -55,31 +56,31 @@ async fn an_idempotency_record_commits_with_the_write_and_replays_only_the_same_
         body: r#"{"orderId":"o1"}"#.into(),
     };
     let now = OffsetDateTime::now_utc();
-    let first = vec![
-        marker(&table, "o1"),
+    let mut first = Tx::new();
+    first.push("order", marker(&table, "o1")).push(
+        "record",
         idem.record("user-1", &key, &answer, now)
             .unwrap_or_else(|e| panic!("{e}")),
-    ];
-    client
-        .transact_write_items()
-        .set_transact_items(Some(first))
-        .send()
+    );
+    first
+        .write(&client)
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
 
     // A retry that raced past the lookup cannot create again: its record's condition fails.
-    let second = vec![
-        marker(&table, "o2"),
+    // The emulator's cancellation, read by the items' names.
+    let mut second = Tx::new();
+    second.push("order", marker(&table, "o2")).push(
+        "record",
         idem.record("user-1", &key, &answer, now)
             .unwrap_or_else(|e| panic!("{e}")),
-    ];
-    let raced = client
-        .transact_write_items()
-        .set_transact_items(Some(second))
-        .send()
-        .await;
-    let failed = raced.as_ref().err().and_then(failed_conditions);
-    assert_eq!(failed, Some(vec![false, true]), "{raced:?}");
+    );
+    let raced = second.write(&client).await;
+    let failed = match &raced {
+        Err(TxError::Cancelled(c)) => Some(c.failed_names().to_vec()),
+        _ => None,
+    };
+    assert_eq!(failed, Some(vec!["record"]), "{raced:?}");
     let o2 = client
         .get_item()
         .table_name(&table)
