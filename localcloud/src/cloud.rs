@@ -64,6 +64,10 @@ pub struct CloudOptions {
     pub disabled_event_sources: std::collections::BTreeSet<String>,
     /// Files served for GETs that no route claims (`web/dist`: the app and `/docs`).
     pub static_dir: Option<PathBuf>,
+    /// A file to append the logical id of each function the HTTP API routes a request to
+    /// (once each): how the end-to-end tests show they reach every route
+    /// ([`crate::coverage`]).
+    pub route_log: Option<PathBuf>,
 }
 
 /// `<root>/target/debug`, honouring CARGO_TARGET_DIR.
@@ -123,6 +127,7 @@ impl CloudOptions {
             event_sources: true,
             disabled_event_sources: Default::default(),
             static_dir: None,
+            route_log: None,
         }
     }
 
@@ -404,6 +409,7 @@ impl Cloud {
             cors: Cors::from_template(&template, &resolver)?,
             functions: functions.clone(),
             static_dir: opts.static_dir.clone(),
+            route_log: opts.route_log.clone().map(crate::coverage::RouteLog::new),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
             .await

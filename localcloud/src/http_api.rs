@@ -491,6 +491,8 @@ pub struct FrontDoor {
     pub functions: Arc<Functions>,
     /// Files answered for a GET that no route claims (the web app, the docs page).
     pub static_dir: Option<std::path::PathBuf>,
+    /// Records the functions requests are routed to, when the end-to-end tests ask.
+    pub route_log: Option<crate::coverage::RouteLog>,
 }
 
 impl FrontDoor {
@@ -563,6 +565,9 @@ impl FrontDoor {
                 req.request_id,
             );
         };
+        if let Some(log) = &self.route_log {
+            log.record(&route.function);
+        }
         let event = v2_event(route, &params, req);
         match self.functions.invoke(&route.function, &event).await {
             Ok(payload) => http_response(&payload).unwrap_or_else(|e| {

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cloud;
+pub mod coverage;
 pub mod dynamo;
 pub mod filter;
 pub mod http_api;

@@ -31,6 +31,10 @@ enum Command {
         /// The repository root (default: the template's directory).
         #[arg(long)]
         root: Option<PathBuf>,
+        /// Also check that the end-to-end tests sent a request to every HTTP function, by
+        /// the route logs they left in this folder (`E2E_ROUTE_LOG_DIR`).
+        #[arg(long)]
+        e2e_routes: Option<PathBuf>,
     },
     /// Print fresh JWT and cursor secrets as `sam deploy --parameter-overrides` values.
     Keygen,
@@ -270,7 +274,11 @@ async fn invoke(args: InvokeArgs) -> Result<bool> {
     }
 }
 
-fn check(template: Option<PathBuf>, root: Option<PathBuf>) -> Result<bool> {
+fn check(
+    template: Option<PathBuf>,
+    root: Option<PathBuf>,
+    e2e_routes: Option<PathBuf>,
+) -> Result<bool> {
     let template = template.unwrap_or_else(|| workspace_root().join("template.yaml"));
     let root = root.unwrap_or_else(|| {
         template
@@ -278,7 +286,11 @@ fn check(template: Option<PathBuf>, root: Option<PathBuf>) -> Result<bool> {
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
-    let problems = localcloud::check::check_files(&template, &root)?;
+    let mut problems = localcloud::check::check_files(&template, &root)?;
+    if let Some(dir) = e2e_routes {
+        let parsed = localcloud::template::Template::load(&template)?;
+        problems.extend(localcloud::coverage::e2e_routes(&parsed, &dir)?);
+    }
     for problem in &problems {
         println!("{problem}");
     }
@@ -300,7 +312,11 @@ async fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Up(args) => up(args).await.map(|()| true),
         Command::Invoke(args) => invoke(args).await,
-        Command::Check { template, root } => check(template, root),
+        Command::Check {
+            template,
+            root,
+            e2e_routes,
+        } => check(template, root, e2e_routes),
         Command::Redrive(args) => redrive(args).await.map(|()| true),
         Command::Keygen => LocalSecrets::generate().map(|s| {
             print!("{}", s.as_parameter_overrides());

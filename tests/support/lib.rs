@@ -89,6 +89,7 @@ impl TestCloud {
 
     pub async fn start_with(configure: impl FnOnce(&mut localcloud::CloudOptions)) -> Self {
         let mut options = localcloud::CloudOptions::for_tests(&root());
+        options.route_log = localcloud::coverage::route_log_from_env();
         configure(&mut options);
         let cloud = Cloud::start(options)
             .await
