@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::clock::{Clock, rfc3339};
+use crate::store::StoreError;
 
 /// What can stand in an envelope's `type`: the notification events below, or the saga's
 /// commands and replies ([`crate::saga::MessageType`]).
@@ -68,6 +69,19 @@ impl<T: MessageKind> Envelope<T> {
             user_id: user_id.to_owned(),
             data,
         }
+    }
+
+    /// The reply to `command`, addressed to the command's user, with `data` encoded for
+    /// the outbox: a reply that cannot be encoded is a bug, like any value a store cannot
+    /// encode ([`StoreError::Corrupt`]).
+    pub fn reply_to<C: MessageKind>(
+        command: &Envelope<C>,
+        reply_type: T,
+        data: &impl Serialize,
+        clock: &dyn Clock,
+    ) -> Result<Self, StoreError> {
+        let data = serde_json::to_value(data).map_err(StoreError::corrupt)?;
+        Ok(Self::new(reply_type, &command.user_id, data, clock))
     }
 }
 

@@ -14,7 +14,6 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::events::Envelope;
 use shared::saga::{
@@ -187,25 +186,6 @@ fn rejection_code(reason: StockRejection) -> &'static str {
     }
 }
 
-/// The reply to the orchestrator, addressed to the command's customer; the store queues it
-/// with the change it answers.
-fn reply<T: Serialize>(
-    app: &App,
-    command: &Envelope<MessageType>,
-    reply_type: MessageType,
-    data: &T,
-) -> Result<Envelope<MessageType>, StepError> {
-    // Encoded for the outbox: a reply that cannot be is a bug, like any value a store
-    // cannot encode.
-    let data = serde_json::to_value(data).map_err(StoreError::corrupt)?;
-    Ok(Envelope::new(
-        reply_type,
-        &command.user_id,
-        data,
-        app.clock.as_ref(),
-    ))
-}
-
 async fn reserve_stock(
     app: &App,
     envelope: &Envelope<MessageType>,
@@ -238,7 +218,12 @@ async fn reserve_stock(
                     unit_price,
                     total,
                 };
-                let reply = reply(app, envelope, MessageType::StockReserved, &data)?;
+                let reply = Envelope::reply_to(
+                    envelope,
+                    MessageType::StockReserved,
+                    &data,
+                    app.clock.as_ref(),
+                )?;
                 let written = app
                     .store
                     .reserve(order, &cmd.product_id, i64::from(cmd.quantity), &reply)
@@ -251,7 +236,12 @@ async fn reserve_stock(
                     reason,
                     product_name: product.map(|p| p.name),
                 };
-                let reply = reply(app, envelope, MessageType::StockRejected, &data)?;
+                let reply = Envelope::reply_to(
+                    envelope,
+                    MessageType::StockRejected,
+                    &data,
+                    app.clock.as_ref(),
+                )?;
                 // Decided on a consistent read, not under a condition on the product: a
                 // unit released just after it only means this order came a moment too
                 // early, and rejections of a sold-out product never contend for its item.
@@ -290,23 +280,20 @@ async fn release_stock(
     for _ in 0..ATTEMPTS {
         let record = app.store.reservation(order_id).await?;
         let decision = reservation::release(record.as_ref().map(|r| r.state));
+        let reply = Envelope::reply_to(
+            envelope,
+            MessageType::StockReleased,
+            &released,
+            app.clock.as_ref(),
+        )?;
         let written = match (decision, &record) {
             (Release::AlreadyReleased, _) => {
                 tracing::info!(orderId = %order_id, "already released; redelivery acknowledged");
                 return Ok(Outcome::AlreadyHandled);
             }
-            (Release::GiveBack, Some(record)) => {
-                let reply = reply(app, envelope, MessageType::StockReleased, &released)?;
-                app.store.give_back(order, record, &reply).await
-            }
-            (Release::CloseRejected, _) => {
-                let reply = reply(app, envelope, MessageType::StockReleased, &released)?;
-                app.store.close_rejected(order, &reply).await
-            }
-            (Release::Tombstone, _) => {
-                let reply = reply(app, envelope, MessageType::StockReleased, &released)?;
-                app.store.tombstone(order, &reply).await
-            }
+            (Release::GiveBack, Some(record)) => app.store.give_back(order, record, &reply).await,
+            (Release::CloseRejected, _) => app.store.close_rejected(order, &reply).await,
+            (Release::Tombstone, _) => app.store.tombstone(order, &reply).await,
             // release(None) is a tombstone: a give-back always has its record.
             (Release::GiveBack, None) => {
                 return Err(StepError::GiveBackWithoutRecord(order_id.to_owned()));

@@ -26,7 +26,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::clock::rfc3339;
 use shared::events::Envelope;
@@ -180,22 +179,6 @@ fn count(name: &str) {
     );
 }
 
-/// The reply to `command` for the orchestrator, addressed to the command's customer.
-fn reply<T: Serialize>(
-    app: &App,
-    command: &Envelope<MessageType>,
-    reply_type: MessageType,
-    data: &T,
-) -> Result<Envelope<MessageType>, Error> {
-    let data = serde_json::to_value(data).map_err(StoreError::corrupt)?;
-    Ok(Envelope::new(
-        reply_type,
-        &command.user_id,
-        data,
-        app.clock.as_ref(),
-    ))
-}
-
 /// Calls the provider until it answers, at most [`PROVIDER_TRIES`] times.
 async fn with_tries<T, Fut>(
     order_id: &str,
@@ -278,8 +261,7 @@ async fn capture_payment(
         let (set, reply) = match &outcome {
             ChargeOutcome::Captured { charge_id } => (
                 ("chargeId", charge_id.as_str()),
-                reply(
-                    app,
+                Envelope::reply_to(
                     envelope,
                     MessageType::PaymentCaptured,
                     &PaymentCaptured {
@@ -287,18 +269,19 @@ async fn capture_payment(
                         payment_id: charge_id.clone(),
                         amount: payment.amount.clone(),
                     },
+                    app.clock.as_ref(),
                 )?,
             ),
             ChargeOutcome::Declined { decline_code } => (
                 ("declineCode", decline_code.as_str()),
-                reply(
-                    app,
+                Envelope::reply_to(
                     envelope,
                     MessageType::PaymentDeclined,
                     &PaymentDeclined {
                         order_id: order_id.to_owned(),
                         decline_code: decline_code.clone(),
                     },
+                    app.clock.as_ref(),
                 )?,
             ),
         };
@@ -399,8 +382,7 @@ async fn refund_payment(
             };
         faults("after_provider");
 
-        let reply = reply(
-            app,
+        let reply = Envelope::reply_to(
             envelope,
             MessageType::PaymentRefunded,
             &PaymentRefunded {
@@ -408,6 +390,7 @@ async fn refund_payment(
                 refund_id: refund_id.clone(),
                 amount: payment.amount.clone(),
             },
+            app.clock.as_ref(),
         )?;
         let change = Transition {
             order_id,
