@@ -68,8 +68,15 @@ sam-validate: tools
 	sam validate --lint --template template.yaml
 
 # Unit, handler (events/ against the DynamoDB emulator) and end-to-end tests (the local cloud).
+# The end-to-end tests' clouds record here which functions they routed a request to; the
+# check after the tests fails for an HTTP function no end-to-end test reached
+# (docs/adding-an-endpoint.md, step 8).
+E2E_ROUTES := $(CARGO_TARGET_DIR)/e2e-routes
+
 unit: tools build
-	cargo test --workspace --no-fail-fast
+	rm -rf $(E2E_ROUTES)
+	E2E_ROUTE_LOG_DIR=$(abspath $(E2E_ROUTES)) cargo test --workspace --no-fail-fast
+	$(LOCALCLOUD) check --template template.yaml --e2e-routes $(E2E_ROUTES)
 
 # ---- the API contract (docs/contract-testing.md).
 # npm packages of web/ (openapi-typescript, Swagger UI), exactly as locked; no install scripts.
