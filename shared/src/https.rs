@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::Uri;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -56,4 +56,32 @@ pub fn client(var: &'static str, connect_timeout: Duration) -> Result<Client, Co
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build(https),
     )
+}
+
+/// POSTs `body` as JSON to what `request` names (its URI and the caller's own headers)
+/// and answers the status with the answer's body, read to the end within `max_answer`
+/// bytes (its `Err` says why it could not be). The outer error, as text for the log: the
+/// request could not be built or sent.
+pub async fn post_json(
+    client: &Client,
+    request: http::request::Builder,
+    body: &impl serde::Serialize,
+    max_answer: usize,
+) -> Result<(http::StatusCode, Result<Bytes, String>), String> {
+    let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+    let request = request
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| format!("building the request: {e}"))?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| format!("calling the provider: {e}"))?;
+    let status = response.status();
+    let answer = Limited::new(response.into_body(), max_answer)
+        .collect()
+        .await
+        .map(|collected| collected.to_bytes())
+        .map_err(|e| e.to_string());
+    Ok((status, answer))
 }

@@ -19,9 +19,7 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{Request, StatusCode, Uri};
-use http_body_util::{BodyExt, Full};
 use serde::Serialize;
 use shared::config::{self, ConfigError};
 use shared::https;
@@ -130,21 +128,12 @@ impl KakaoChannel {
     }
 
     async fn exchange(&self, message: &KakaoMessage<'_>) -> Result<StatusCode, String> {
-        let body = serde_json::to_vec(message).map_err(|e| e.to_string())?;
         let request = Request::post(self.endpoint.clone())
             .header(http::header::AUTHORIZATION, &self.authorization)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header("idempotency-key", message.message_id)
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| format!("building the request: {e}"))?;
-        let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(|e| format!("calling the provider: {e}"))?;
-        let status = response.status();
-        // Read the (small) answer to the end so the connection can go back to the pool.
-        let _ = response.into_body().collect().await;
+            .header("idempotency-key", message.message_id);
+        // The (small) answer is read to the end so the connection can go back to the pool.
+        let (status, _answer) =
+            https::post_json(&self.client, request, message, usize::MAX).await?;
         Ok(status)
     }
 }

@@ -22,9 +22,7 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{Request, StatusCode, Uri};
-use http_body_util::{BodyExt, Full, Limited};
 use serde_json::{Value, json};
 use shared::config::{self, ConfigError};
 use shared::https;
@@ -147,25 +145,14 @@ impl HttpProvider {
         idempotency_key: &str,
         body: &Value,
     ) -> Result<(StatusCode, Value), String> {
-        let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
         let request = Request::post(endpoint.clone())
             .header(http::header::AUTHORIZATION, &self.authorization)
-            .header(http::header::CONTENT_TYPE, "application/json")
             .header(http::header::ACCEPT, "application/json")
-            .header("idempotency-key", idempotency_key)
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| format!("building the request: {e}"))?;
-        let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(|e| format!("calling the provider: {e}"))?;
-        let status = response.status();
-        let answer = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
-            .collect()
-            .await
-            .map_err(|e| format!("reading the provider's answer ({status}): {e}"))?
-            .to_bytes();
+            .header("idempotency-key", idempotency_key);
+        let (status, answer) =
+            https::post_json(&self.client, request, body, MAX_ANSWER_BYTES).await?;
+        let answer =
+            answer.map_err(|e| format!("reading the provider's answer ({status}): {e}"))?;
         Ok((
             status,
             serde_json::from_slice(&answer).unwrap_or(Value::Null),
