@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
-use shared::app::Context;
+use shared::app::{Context, TableStore};
 use shared::auth::{TokenSigner, TokenVerifier};
 use shared::clock::SystemClock;
 use shared::http::respond;

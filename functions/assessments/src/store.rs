@@ -101,10 +101,6 @@ impl shared::app::TableStore for Store {
 }
 
 impl Store {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        <Self as shared::app::TableStore>::new(client, table.into())
-    }
-
     // ------------------------------------------------------------ assessments
 
     fn assessment_item(&self, a: &Assessment) -> Result<Item, StoreError> {

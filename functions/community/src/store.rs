@@ -137,18 +137,11 @@ impl shared::app::TableStore for Store {
     const TABLE_ENV: &'static str = "COMMUNITY_TABLE";
 
     fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
-        Store::new(client, table)
+        Self { client, table }
     }
 }
 
 impl Store {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
     /// Adds `delta` to one of a live post's counters, as a transaction item.
     fn count(
         &self,

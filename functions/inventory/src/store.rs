@@ -116,18 +116,11 @@ impl shared::app::TableStore for Store {
     const TABLE_ENV: &'static str = "INVENTORY_TABLE";
 
     fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
-        Store::new(client, table)
+        Self { client, table }
     }
 }
 
 impl Store {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
     // ------------------------------------------------------------ products
 
     /// Creates `product` unless a product with its id exists; `false` then (nothing changed).

@@ -140,10 +140,6 @@ impl shared::app::TableStore for Store {
 }
 
 impl Store {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        <Self as shared::app::TableStore>::new(client, table.into())
-    }
-
     // ------------------------------------------------------------ modules
 
     /// Creates a module and its catalogue entry, unless its id is taken.

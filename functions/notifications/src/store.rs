@@ -126,11 +126,10 @@ impl shared::app::TableStore for Store {
 }
 
 impl Store {
+    /// The [`TableStore`](shared::app::TableStore) constructor, for callers without the
+    /// trait in scope.
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
+        <Self as shared::app::TableStore>::new(client, table.into())
     }
 
     async fn get(&self, item_key: Item) -> Result<Option<Item>, StoreError> {

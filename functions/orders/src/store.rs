@@ -46,7 +46,11 @@ impl shared::app::TableStore for Store {
     const TABLE_ENV: &'static str = "ORDERS_TABLE";
 
     fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
-        Store::new(client, table)
+        Self {
+            idempotency: Idempotency::new(client.clone(), table.clone()),
+            client,
+            table,
+        }
     }
 }
 
@@ -148,15 +152,6 @@ fn known<T>(name: &str, parsed: Option<T>) -> Result<T, StoreError> {
 }
 
 impl Store {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        let table = table.into();
-        Self {
-            idempotency: Idempotency::new(client.clone(), table.clone()),
-            client,
-            table,
-        }
-    }
-
     pub fn table(&self) -> &str {
         &self.table
     }
