@@ -12,6 +12,7 @@ pub mod filter;
 pub mod http_api;
 pub mod logs;
 pub mod mappings;
+pub mod ownership;
 pub mod placeholders;
 pub mod runtime;
 pub mod secrets;
