@@ -263,6 +263,31 @@ pub fn body_json(r: &Response<Body>) -> Value {
 
 /// `call!(h, handler, request)`: the request through `handler(&h.app, request)` the way the
 /// Lambda runtime calls it (`shared::http::respond`); `h.app` is an `Arc<App>`.
+/// `r` is an `application/problem+json` answer with `status` and the stable `code`.
+#[track_caller]
+pub fn assert_problem(r: &Response<Body>, status: lambda_http::http::StatusCode, code: &str) {
+    assert_eq!(r.status(), status, "{}", body_json(r));
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json"),
+        "{}",
+        body_json(r)
+    );
+    assert_eq!(body_json(r)["code"], code, "{}", body_json(r));
+}
+
+/// The fields a validation problem names, in its order.
+pub fn problem_fields(r: &Response<Body>) -> Vec<String> {
+    body_json(r)["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["field"].as_str().map(str::to_owned))
+        .collect()
+}
+
 #[macro_export]
 macro_rules! call {
     ($h:expr, $handler:path, $req:expr) => {{

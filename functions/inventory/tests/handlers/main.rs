@@ -13,7 +13,7 @@ use shared::auth::Role;
 use shared::events::Envelope;
 use shared::http::respond;
 use shared::saga::{MessageType, StockRejection};
-use testkit::{With, body_json, call, event};
+use testkit::{With, body_json, call, event, problem_fields};
 
 const ADMIN: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8FB";
 const CUSTOMER: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
@@ -128,15 +128,6 @@ async fn get(h: &Harness, token: &str, id: &str) -> Response<Body> {
             }
         )
     )
-}
-
-fn fields(r: &Response<Body>) -> Vec<String> {
-    body_json(r)["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str().map(str::to_owned))
-        .collect()
 }
 
 fn command(h: &Harness, kind: MessageType, data: Value) -> Envelope<MessageType> {
@@ -360,7 +351,7 @@ async fn wrong_types_and_values_out_of_range_are_reported_per_field() {
         let r = create(&h, &admin, body.clone()).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(body_json(&r)["code"], "validation_failed");
-        let got = fields(&r);
+        let got = problem_fields(&r);
         assert_eq!(got.len(), expected.len(), "{body}: {got:?}");
         for (g, e) in got.iter().zip(&expected) {
             assert!(g.starts_with(e), "{body}: {got:?} vs {expected:?}");
@@ -383,7 +374,7 @@ async fn every_missing_field_is_reported_at_once() {
     let admin = h.admin();
     let r = create(&h, &admin, json!({})).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(fields(&r), ["name", "price", "stock"]);
+    assert_eq!(problem_fields(&r), ["name", "price", "stock"]);
     let r = create(
         &h,
         &admin,
@@ -391,7 +382,7 @@ async fn every_missing_field_is_reported_at_once() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let got = fields(&r);
+    let got = problem_fields(&r);
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(got[0], "name");
     assert!(got[1].starts_with("price"), "{got:?}");
@@ -410,7 +401,7 @@ async fn bad_product_ids_are_400_and_unknown_ones_404() {
     ] {
         let r = get(&h, &student, bad).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad:?}");
-        assert_eq!(fields(&r), ["id"]);
+        assert_eq!(problem_fields(&r), ["id"]);
     }
     let r = get(&h, &student, "01JDQ2Y8Z9K3M4N5P6R7S8T9VW").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);

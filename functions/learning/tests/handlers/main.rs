@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use shared::auth::Role;
 use shared::dynamo::Item;
 use shared::events::{Envelope, EventType};
-use testkit::{With, body_json, call};
+use testkit::{With, assert_problem, body_json, call, problem_fields};
 
 type Harness = testkit::Harness<App>;
 
@@ -79,27 +79,6 @@ fn sending(token: &str, body: Value) -> With<'_> {
     }
 }
 
-fn assert_problem(r: &Response<Body>, status: StatusCode, code: &str) {
-    assert_eq!(r.status(), status, "{}", body_json(r));
-    assert_eq!(
-        r.headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
-        Some("application/problem+json"),
-    );
-    assert_eq!(body_json(r)["code"], code, "{}", body_json(r));
-}
-
-/// The fields a 400 names, in order.
-fn fields(r: &Response<Body>) -> Vec<String> {
-    body_json(r)["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str().map(str::to_owned))
-        .collect()
-}
-
 /// Each body of `cases` sent with `with`'s token (and id) is a 400 naming its fields.
 async fn assert_fields_refused<'a>(
     h: &Harness,
@@ -118,7 +97,7 @@ async fn assert_fields_refused<'a>(
         )
         .await;
         assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
-        assert_eq!(fields(&r), *expected, "{body}");
+        assert_eq!(problem_fields(&r), *expected, "{body}");
     }
 }
 
@@ -404,7 +383,7 @@ async fn listing_modules_refuses_a_bad_skill_limit_or_cursor() {
         };
         let r = send(&h, "LearningListModulesFunction", with).await;
         assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
-        assert_eq!(fields(&r), [field], "{q}");
+        assert_eq!(problem_fields(&r), [field], "{q}");
     }
 }
 
@@ -584,7 +563,7 @@ async fn answers_that_do_not_fit_are_a_400_and_leave_the_session_open() {
     assert_fields_refused(&h, "LearningSubmitSessionFunction", own, &cases).await;
     let r = submit_answers(&h, KIM, "not-an-id", json!([0, 0])).await;
     assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
-    assert_eq!(fields(&r), ["id"]);
+    assert_eq!(problem_fields(&r), ["id"]);
     assert_eq!(table(&h).await, before, "nothing refused was stored");
     let result = body_json(&submit_answers(&h, KIM, &sid, json!([0, 0])).await);
     assert_eq!(result, json!({"correct": 2, "total": 2, "mastered": true}));

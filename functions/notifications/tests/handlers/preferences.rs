@@ -4,7 +4,7 @@ use http::StatusCode;
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use shared::auth::Role;
-use testkit::{With, body_json, call};
+use testkit::{With, assert_problem, body_json, call, problem_fields};
 
 use crate::{Harness, KIM, LEE, harness};
 
@@ -57,26 +57,6 @@ async fn stored(h: &Harness, user: &str) -> Vec<shared::dynamo::Item> {
         &[(":pk", &format!("USER#{user}")), (":sk", "PREFS")],
     )
     .await
-}
-
-fn assert_problem(r: &Response<Body>, status: StatusCode, code: &str) {
-    assert_eq!(r.status(), status, "{}", body_json(r));
-    assert_eq!(
-        r.headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
-        Some("application/problem+json"),
-    );
-    assert_eq!(body_json(r)["code"], code, "{}", body_json(r));
-}
-
-fn fields(r: &Response<Body>) -> Vec<String> {
-    body_json(r)["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str().map(str::to_owned))
-        .collect()
 }
 
 /// What a user who never chose has.
@@ -185,7 +165,7 @@ async fn a_malformed_or_invalid_change_is_a_400_and_keeps_what_was_stored() {
     for (body, expected) in cases {
         let r = put_as(&h, KIM, body.clone()).await;
         assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
-        assert_eq!(fields(&r), expected, "{body}");
+        assert_eq!(problem_fields(&r), expected, "{body}");
     }
     assert_eq!(stored(&h, KIM).await, before, "nothing refused was stored");
     assert_eq!(

@@ -9,7 +9,7 @@ use lambda_http::{Body, Response};
 use orders::App;
 use serde_json::{Value, json};
 use shared::auth::Role;
-use testkit::{With, body_json, call, event, sample};
+use testkit::{With, assert_problem, body_json, call, event, sample};
 
 const KIM: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
 const LEE: &str = "01JDQ2W0X1Y2Z3A4B5C6D7E8FA";
@@ -244,18 +244,6 @@ async fn confirmed(h: &Harness) -> String {
     }
     assert_eq!(h.order(&id).await["status"], "confirmed");
     id
-}
-
-#[track_caller]
-fn assert_problem(r: &Response<Body>, status: StatusCode, code: &str) {
-    assert_eq!(r.status(), status, "{}", body_json(r));
-    assert_eq!(
-        header(r, "content-type"),
-        Some("application/problem+json"),
-        "{}",
-        body_json(r)
-    );
-    assert_eq!(body_json(r)["code"], code, "{}", body_json(r));
 }
 
 // ------------------------------------------------------------------ placing
