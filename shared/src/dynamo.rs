@@ -144,6 +144,20 @@ pub fn is_condition_failed<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bo
     e.code() == Some("ConditionalCheckFailedException")
 }
 
+/// Whether a single-item conditional write was made: `false` when its condition refused
+/// it, an error for any other failure.
+pub fn written<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if is_condition_failed(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A document stored as a JSON string attribute (a part of an item no query looks into).
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
     serde_json::to_string(value)

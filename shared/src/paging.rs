@@ -34,6 +34,54 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
+impl Page {
+    /// Its items read by `parse` (the first that fails fails the page), with its cursor.
+    pub fn parse<T>(
+        self,
+        parse: impl FnMut(&Item) -> Result<T, StoreError>,
+    ) -> Result<crate::http::Page<T>, StoreError> {
+        Ok(crate::http::Page {
+            items: self.items.iter().map(parse).collect::<Result<_, _>>()?,
+            next_cursor: self.next_cursor,
+        })
+    }
+}
+
+/// Every page of a query, one after the other: for work over all of what it finds, a page
+/// at a time.
+pub struct Pages {
+    query: QueryFluentBuilder,
+    start: Option<Item>,
+    done: bool,
+}
+
+impl Pages {
+    /// The pages of `query` (table, key condition and the rest already set).
+    pub fn new(query: QueryFluentBuilder) -> Self {
+        Self {
+            query,
+            start: None,
+            done: false,
+        }
+    }
+
+    /// The next page's items; `None` once the last page was handed out.
+    pub async fn next(&mut self) -> Result<Option<Vec<Item>>, StoreError> {
+        if self.done {
+            return Ok(None);
+        }
+        let out = self
+            .query
+            .clone()
+            .set_exclusive_start_key(self.start.take())
+            .send()
+            .await?;
+        self.start = out.last_evaluated_key;
+        self.done = self.start.is_none();
+        Ok(Some(out.items.unwrap_or_default()))
+    }
+}
+
 /// Runs `query` (table, key condition, order already set) for one page. It asks for one
 /// item more than the page holds, so a full last page does not hand out a cursor to an
 /// empty one.

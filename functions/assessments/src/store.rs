@@ -22,8 +22,8 @@ use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use shared::clock::rfc3339;
 use shared::cursor::CursorCodec;
 use shared::dynamo::{
-    AttributeValue, Item, get_i64, get_json as from_json, get_opt_str, get_str,
-    is_condition_failed, key, n, put_new, s, to_json,
+    AttributeValue, Item, get_i64, get_json as from_json, get_opt_str, get_str, key, n, put_new, s,
+    to_json,
 };
 use shared::events::{Envelope, queues};
 use shared::paging::{Page, PageRequest, query_page};
@@ -196,12 +196,10 @@ impl Store {
             .expression_attribute_values(":pk", s(CATALOGUE))
             // Newest first: assessment ids are ULIDs.
             .scan_index_forward(false);
-        let Page { items, next_cursor } = query_page(query, page, codec, scope).await?;
-        let summaries = items
-            .iter()
-            .map(|item| from_json(item, "doc"))
-            .collect::<Result<_, _>>()?;
-        Ok((summaries, next_cursor))
+        let page = query_page(query, page, codec, scope)
+            .await?
+            .parse(|item| from_json(item, "doc"))?;
+        Ok((page.items, page.next_cursor))
     }
 
     // ------------------------------------------------------------ attempts
@@ -299,11 +297,7 @@ impl Store {
             .expression_attribute_values(":now", n(now_ms))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        shared::dynamo::written(result)
     }
 
     /// Records the grade and queues `graded` (its `attempt_graded` event) in one

@@ -26,7 +26,7 @@ use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Updat
 use shared::cursor::CursorCodec;
 use shared::dynamo::{Item, SK, get_i64, get_opt_str, get_str, is_condition_failed, key, n, s};
 use shared::events::{Envelope, queues};
-use shared::paging::PageRequest;
+use shared::paging::{PageRequest, Pages};
 use shared::store::StoreError;
 use shared::transaction::{Tx, TxError};
 use time::OffsetDateTime;
@@ -310,40 +310,28 @@ impl Store {
             .expression_attribute_values(":now", s(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        shared::dynamo::written(result)
     }
 
     /// Deletes a marked post's comments and likes, then the post. Safe to run again, and
     /// concurrently: deleting what is gone is not an error.
     pub async fn sweep_deleted(&self, id: &str) -> Result<(), StoreError> {
-        let mut start = None;
-        loop {
-            let out = self
-                .client
+        let mut pages = Pages::new(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", s(post_pk(id)))
                 .projection_expression("pk, sk")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            let children = out
-                .items()
-                .iter()
+                .consistent_read(true),
+        );
+        while let Some(items) = pages.next().await? {
+            let children = items
+                .into_iter()
                 .filter(|k| get_opt_str(k, SK) != Some(POST_SK))
-                .map(|k| shared::dynamo::delete_request(k.clone()))
+                .map(shared::dynamo::delete_request)
                 .collect::<Result<_, _>>()?;
             shared::dynamo::batch_write(&self.client, &self.table, children).await?;
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
         }
         let result = self
             .client
@@ -416,15 +404,9 @@ impl Store {
             .expression_attribute_values(":pk", s(post_pk(post_id)))
             .expression_attribute_values(":comment", s(COMMENT_PREFIX))
             .consistent_read(true);
-        let page = shared::paging::query_page(query, page, cursors, scope).await?;
-        Ok(Page {
-            items: page
-                .items
-                .iter()
-                .map(comment_from_item)
-                .collect::<Result<_, _>>()?,
-            next_cursor: page.next_cursor,
-        })
+        shared::paging::query_page(query, page, cursors, scope)
+            .await?
+            .parse(comment_from_item)
     }
 
     // ------------------------------------------------------------ likes

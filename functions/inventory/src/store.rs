@@ -23,7 +23,7 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use shared::clock::rfc3339;
 use shared::cursor::CursorCodec;
-use shared::dynamo::{Item, get_i64, get_opt_str, get_str, is_condition_failed, n, s};
+use shared::dynamo::{Item, get_i64, get_opt_str, get_str, n, s};
 use shared::events::{Envelope, queues};
 use shared::money::Money;
 use shared::paging::PageRequest;
@@ -140,11 +140,7 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        shared::dynamo::written(result)
     }
 
     /// The product (consistent read).
@@ -171,15 +167,9 @@ impl Store {
             .expression_attribute_values(":catalog", s(CATALOG))
             .expression_attribute_values(":product", s(PRODUCT_PREFIX))
             .consistent_read(true);
-        let page = shared::paging::query_page(query, page, cursors, scope).await?;
-        Ok(Page {
-            items: page
-                .items
-                .iter()
-                .map(product_from_item)
-                .collect::<Result<_, _>>()?,
-            next_cursor: page.next_cursor,
-        })
+        shared::paging::query_page(query, page, cursors, scope)
+            .await?
+            .parse(product_from_item)
     }
 
     // ------------------------------------------------------------ reservations
@@ -308,9 +298,7 @@ impl Store {
         reason: &str,
         reply: &Envelope<MessageType>,
     ) -> Result<Written, StoreError> {
-        let mut tx = Tx::new();
-        tx.push(
-            "record",
+        self.record_only(
             self.new_record(
                 order,
                 ReservationState::Rejected,
@@ -318,8 +306,10 @@ impl Store {
                 0,
                 Some(reason),
             )?,
-        );
-        self.guarded(tx, order, reply).await
+            order,
+            reply,
+        )
+        .await
     }
 
     /// Gives the order's reserved units back, with `reply`: only while its record says
@@ -354,12 +344,12 @@ impl Store {
         order: ForOrder<'_>,
         reply: &Envelope<MessageType>,
     ) -> Result<Written, StoreError> {
-        let mut tx = Tx::new();
-        tx.push(
-            "record",
+        self.record_only(
             self.mark_released(order, ReservationState::Rejected)?,
-        );
-        self.guarded(tx, order, reply).await
+            order,
+            reply,
+        )
+        .await
     }
 
     /// Records a released tombstone for an order that has no record, with `reply`; a
@@ -369,11 +359,23 @@ impl Store {
         order: ForOrder<'_>,
         reply: &Envelope<MessageType>,
     ) -> Result<Written, StoreError> {
-        let mut tx = Tx::new();
-        tx.push(
-            "record",
+        self.record_only(
             self.new_record(order, ReservationState::Released, None, 0, None)?,
-        );
+            order,
+            reply,
+        )
+        .await
+    }
+
+    /// [`Self::guarded`] for a change of the order's record alone.
+    async fn record_only(
+        &self,
+        record: TransactWriteItem,
+        order: ForOrder<'_>,
+        reply: &Envelope<MessageType>,
+    ) -> Result<Written, StoreError> {
+        let mut tx = Tx::new();
+        tx.push("record", record);
         self.guarded(tx, order, reply).await
     }
 

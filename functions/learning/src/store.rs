@@ -28,7 +28,7 @@ use shared::dynamo::{
     AttributeValue, Item, get_i64, get_json as from_json, get_str, key, n, s, to_json,
 };
 use shared::events::{Envelope, queues};
-use shared::paging::{Page, PageRequest, query_page};
+use shared::paging::{PageRequest, Pages, query_page};
 use shared::store::StoreError;
 use shared::transaction::{Tx, TxError};
 use time::OffsetDateTime;
@@ -203,26 +203,18 @@ impl Store {
         codec: &CursorCodec,
         scope: &str,
     ) -> Result<(Vec<ModuleSummary>, Option<String>), StoreError> {
-        let Page { items, next_cursor } =
-            query_page(self.catalogue_query(skill), page, codec, scope).await?;
-        let summaries = items
-            .iter()
-            .map(|item| from_json(item, "doc"))
-            .collect::<Result<_, _>>()?;
-        Ok((summaries, next_cursor))
+        let page = query_page(self.catalogue_query(skill), page, codec, scope)
+            .await?
+            .parse(|item| from_json(item, "doc"))?;
+        Ok((page.items, page.next_cursor))
     }
 
     /// Every module of `skill` (at most a few per level), for the planner.
     pub async fn modules_of(&self, skill: &str) -> Result<Vec<CatalogueEntry>, StoreError> {
         let mut entries = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .catalogue_query(Some(skill))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for item in out.items() {
+        let mut pages = Pages::new(self.catalogue_query(Some(skill)));
+        while let Some(items) = pages.next().await? {
+            for item in &items {
                 let m: ModuleSummary = from_json(item, "doc")?;
                 entries.push(CatalogueEntry {
                     module_id: m.id,
@@ -230,11 +222,8 @@ impl Store {
                     level: m.level,
                 });
             }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(entries);
-            }
         }
+        Ok(entries)
     }
 
     // ------------------------------------------------------------ plans
@@ -466,19 +455,16 @@ impl Store {
 
     pub async fn progress(&self, user_id: &str) -> Result<Vec<SkillProgress>, StoreError> {
         let mut skills = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
+        let mut pages = Pages::new(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk AND begins_with(sk, :progress)")
                 .expression_attribute_values(":pk", s(user_pk(user_id)))
-                .expression_attribute_values(":progress", s("PROGRESS#"))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for item in out.items() {
+                .expression_attribute_values(":progress", s("PROGRESS#")),
+        );
+        while let Some(items) = pages.next().await? {
+            for item in &items {
                 let mastery = match item.get("masteredLevels") {
                     Some(AttributeValue::Ns(levels)) => levels
                         .iter()
@@ -493,11 +479,8 @@ impl Store {
                     sessions: u32::try_from(get_i64(item, "sessions")?).unwrap_or(u32::MAX),
                 });
             }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(skills);
-            }
         }
+        Ok(skills)
     }
 
     pub async fn training_days(&self, user_id: &str) -> Result<BTreeSet<i64>, StoreError> {

@@ -13,13 +13,14 @@
 //!   sets `readAt` changes the counter in the same transaction, and is guarded on the
 //!   item's state (absent; no `readAt`), so a retried or concurrent write cannot count twice.
 
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use shared::cursor::CursorCodec;
 use shared::dynamo::{
     AttributeValue, Item, SK, get_bool, get_i64, get_opt_str, get_str, is_condition_failed, key, n,
     s,
 };
-use shared::paging::PageRequest;
+use shared::paging::{PageRequest, Pages};
 use shared::store::StoreError;
 use shared::transaction::{Tx, TxError};
 
@@ -279,13 +280,10 @@ impl Store {
             .expression_attribute_values(":pk", s(user_pk(user_id)))
             .expression_attribute_values(":prefix", s(INBOX_PREFIX))
             .scan_index_forward(false);
-        let page = shared::paging::query_page(query, request, cursors, scope).await?;
-        let items = page
-            .items
-            .iter()
-            .map(notification_from_item)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((items, page.next_cursor))
+        let page = shared::paging::query_page(query, request, cursors, scope)
+            .await?
+            .parse(notification_from_item)?;
+        Ok((page.items, page.next_cursor))
     }
 
     pub async fn mark_read(
@@ -326,10 +324,8 @@ impl Store {
     /// while it runs may stay unread, and are counted as such.
     pub async fn read_all(&self, user_id: &str, now: &str) -> Result<usize, StoreError> {
         let mut marked = 0;
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let mut pages = Pages::new(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
@@ -337,23 +333,18 @@ impl Store {
                 .projection_expression("sk")
                 .expression_attribute_values(":pk", s(user_pk(user_id)))
                 .expression_attribute_values(":prefix", s(INBOX_PREFIX))
-                .set_exclusive_start_key(start)
-                .consistent_read(true)
-                .send()
-                .await?;
-            let sks: Vec<String> = out
-                .items()
+                .consistent_read(true),
+        );
+        while let Some(items) = pages.next().await? {
+            let sks: Vec<String> = items
                 .iter()
                 .map(|item| get_str(item, SK).map(str::to_owned))
                 .collect::<Result<_, _>>()?;
             for chunk in sks.chunks(READ_ALL_CHUNK) {
                 marked += self.mark_chunk_read(user_id, chunk.to_vec(), now).await?;
             }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(marked);
-            }
         }
+        Ok(marked)
     }
 
     /// One transaction marks `sks` read and takes their number off the counter. An item
@@ -415,10 +406,7 @@ impl Store {
         stale_before_ms: i64,
     ) -> Result<Claim, StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(delivery_key(id)))
+            .update_delivery(id)
             .update_expression(
                 "SET #status = :sending, claimToken = :token, claimedAt = :now, userId = :user, \
                  expiresAt = :expires ADD attempts :one",
@@ -450,6 +438,14 @@ impl Store {
         }
     }
 
+    /// An update of event `id`'s delivery record.
+    fn update_delivery(&self, id: &str) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(delivery_key(id)))
+    }
+
     pub async fn delivery_status(&self, id: &str) -> Result<Option<DeliveryStatus>, StoreError> {
         let Some(item) = self.get(delivery_key(id)).await? else {
             return Ok(None);
@@ -470,10 +466,7 @@ impl Store {
         now: &str,
     ) -> Result<bool, StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(delivery_key(id)))
+            .update_delivery(id)
             .update_expression(
                 "SET #status = :status, detail = :detail, updatedAt = :now REMOVE claimToken",
             )
@@ -485,11 +478,7 @@ impl Store {
             .expression_attribute_values(":token", s(token))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        shared::dynamo::written(result)
     }
 }
 
