@@ -218,6 +218,28 @@ pub fn answer_names_a_choice(min_choices: usize, max_choices: usize) -> schema::
     branches
 }
 
+/// The start of a question's or an exercise's closed object: its `prompt` (a `P`) and its
+/// `min_choices..=max_choices` `choices` (each a `C`, the list described by
+/// `choices_description` if given). The caller adds its other fields, requires them and
+/// closes the object.
+pub fn prompt_and_choices<P: ToSchema, C: ToSchema>(
+    min_choices: usize,
+    max_choices: usize,
+    choices_description: Option<&str>,
+) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("prompt", schema::Ref::from_schema_name(P::name()))
+        .property(
+            "choices",
+            schema::ArrayBuilder::new()
+                .items(schema::Ref::from_schema_name(C::name()))
+                .min_items(Some(min_choices))
+                .max_items(Some(max_choices))
+                .description(choices_description),
+        )
+}
+
 /// The named schemas a hand-written `ToSchema::schemas` registers for the document.
 pub type Schemas = Vec<(String, RefOr<Schema>)>;
 

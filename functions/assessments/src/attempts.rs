@@ -11,6 +11,7 @@ use shared::clock::rfc3339;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body, no_content, path_id};
 use shared::paging::PageRequest;
 
+use crate::authoring::caller_and_assessment;
 use crate::model::{AssessmentStatus, Attempt, AttemptStatus, AttemptSummary, AttemptView, Page};
 use crate::{App, Error};
 
@@ -39,14 +40,8 @@ use crate::{App, Error};
     extensions(("x-problems" = json!({"404": ["not_found"]}))),
 )]
 pub async fn handle_start(app: &App, req: Request) -> HttpResult {
-    let caller = app.verifier.authenticate(&req, app.clock.now())?;
-    let id = path_id(&req, "id")?;
-    let assessment = app
-        .store
-        .assessment(&id)
-        .await?
-        .filter(|a| a.status == AssessmentStatus::Published)
-        .ok_or(Error::AssessmentNotFound)?;
+    let (caller, assessment) =
+        caller_and_assessment(app, &req, |_, a| a.status == AssessmentStatus::Published).await?;
     let now = app.clock.now();
     let deadline = now + time::Duration::seconds(i64::from(assessment.time_limit_seconds));
     let attempt = Attempt {

@@ -6,6 +6,7 @@ use http::StatusCode;
 use lambda_http::Request;
 use serde::Deserialize;
 use shared::ApiError;
+use shared::auth::Caller;
 use shared::clock::rfc3339;
 use shared::http::{Fields, FromJson, HttpResult, json, json_body_limited, path_id};
 use shared::paging::PageRequest;
@@ -37,44 +38,34 @@ pub struct NewQuestion {
 impl utoipa::PartialSchema for NewQuestion {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::ToSchema;
-        use utoipa::openapi::schema::{
-            AdditionalProperties, AllOf, ArrayBuilder, ObjectBuilder, Ref, Type,
-        };
+        use utoipa::openapi::schema::{AdditionalProperties, AllOf, ObjectBuilder, Ref, Type};
         let integer = |min: u32, max: u32| {
             ObjectBuilder::new()
                 .schema_type(Type::Integer)
                 .minimum(Some(min))
                 .maximum(Some(max))
         };
-        let fields = ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .property("prompt", Ref::from_schema_name(Prompt::name()))
-            .property(
-                "choices",
-                ArrayBuilder::new()
-                    .items(Ref::from_schema_name(Choice::name()))
-                    .min_items(Some(MIN_CHOICES))
-                    .max_items(Some(MAX_CHOICES))
-                    .description(Some(
-                        "2 to 6 choices, answered by their index (0 is the first).",
-                    )),
-            )
-            .property(
-                "answerIndex",
-                integer(0, MAX_CHOICES as u32 - 1)
-                    .description(Some("The index of the right choice in `choices`.")),
-            )
-            .property("skill", Ref::from_schema_name(Skill::name()))
-            .property(
-                "points",
-                integer(1, MAX_POINTS).description(Some("What a right answer earns.")),
-            )
-            .required("prompt")
-            .required("choices")
-            .required("answerIndex")
-            .required("skill")
-            .required("points")
-            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let fields = shared::openapi::prompt_and_choices::<Prompt, Choice>(
+            MIN_CHOICES,
+            MAX_CHOICES,
+            Some("2 to 6 choices, answered by their index (0 is the first)."),
+        )
+        .property(
+            "answerIndex",
+            integer(0, MAX_CHOICES as u32 - 1)
+                .description(Some("The index of the right choice in `choices`.")),
+        )
+        .property("skill", Ref::from_schema_name(Skill::name()))
+        .property(
+            "points",
+            integer(1, MAX_POINTS).description(Some("What a right answer earns.")),
+        )
+        .required("prompt")
+        .required("choices")
+        .required("answerIndex")
+        .required("skill")
+        .required("points")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
         // With n choices, the answer is one of the indexes 0 to n - 1.
         let answer_in_range = shared::openapi::answer_names_a_choice(MIN_CHOICES, MAX_CHOICES);
         AllOf::builder()
@@ -295,15 +286,29 @@ pub async fn handle_list(app: &App, req: Request) -> HttpResult {
     extensions(("x-problems" = json!({"404": ["not_found"]}))),
 )]
 pub async fn handle_get(app: &App, req: Request) -> HttpResult {
-    let caller = app.verifier.authenticate(&req, app.clock.now())?;
-    let id = path_id(&req, "id")?;
+    let (_, assessment) = caller_and_assessment(app, &req, |caller, a| {
+        a.status == AssessmentStatus::Published || caller.is_admin()
+    })
+    .await?;
+    json(StatusCode::OK, &assessment.detail())
+}
+
+/// The authenticated caller and the assessment the path's `{id}` names, if `visible` lets
+/// the caller see it: an unknown and an invisible one are both not found.
+pub(crate) async fn caller_and_assessment(
+    app: &App,
+    req: &Request,
+    visible: impl FnOnce(&Caller, &Assessment) -> bool,
+) -> Result<(Caller, Assessment), ApiError> {
+    let caller = app.verifier.authenticate(req, app.clock.now())?;
+    let id = path_id(req, "id")?;
     let assessment = app
         .store
         .assessment(&id)
         .await?
-        .filter(|a| a.status == AssessmentStatus::Published || caller.is_admin())
+        .filter(|a| visible(&caller, a))
         .ok_or(Error::AssessmentNotFound)?;
-    json(StatusCode::OK, &assessment.detail())
+    Ok((caller, assessment))
 }
 
 #[cfg(test)]

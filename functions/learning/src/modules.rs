@@ -33,24 +33,14 @@ pub struct NewExercise {
 impl utoipa::PartialSchema for NewExercise {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::ToSchema;
-        use utoipa::openapi::schema::{
-            AdditionalProperties, AllOf, ArrayBuilder, ObjectBuilder, Ref, Type,
-        };
-        let fields = ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .property("prompt", Ref::from_schema_name(Prompt::name()))
-            .property(
-                "choices",
-                ArrayBuilder::new()
-                    .items(Ref::from_schema_name(Choice::name()))
-                    .min_items(Some(MIN_CHOICES))
-                    .max_items(Some(MAX_CHOICES)),
-            )
-            .property("answerIndex", Ref::from_schema_name(ChoiceIndex::name()))
-            .required("prompt")
-            .required("choices")
-            .required("answerIndex")
-            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        use utoipa::openapi::schema::{AdditionalProperties, AllOf, Ref};
+        let fields =
+            shared::openapi::prompt_and_choices::<Prompt, Choice>(MIN_CHOICES, MAX_CHOICES, None)
+                .property("answerIndex", Ref::from_schema_name(ChoiceIndex::name()))
+                .required("prompt")
+                .required("choices")
+                .required("answerIndex")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)));
         // With n choices, the answer is one of 0..n; the fields are closed by the first part.
         let answer_fits = shared::openapi::answer_names_a_choice(MIN_CHOICES, MAX_CHOICES);
         AllOf::builder()
