@@ -228,6 +228,36 @@ impl std::fmt::Debug for Order {
     }
 }
 
+impl Order {
+    /// An order as placed, before the saga starts it: pending, nothing learned yet, at
+    /// version 0, created (and last updated) `at`.
+    pub fn placed(
+        id: String,
+        user_id: String,
+        product_id: String,
+        quantity: u32,
+        payment_token: String,
+        at: String,
+    ) -> Self {
+        Self {
+            id,
+            user_id,
+            product_id,
+            quantity,
+            payment_token: Some(payment_token),
+            total: None,
+            product_name: None,
+            payment_id: None,
+            status: OrderStatus::Pending,
+            reason: None,
+            step: Step::Done,
+            version: 0,
+            created_at: at.clone(),
+            updated_at: at,
+        }
+    }
+}
+
 /// An order as its customer sees it (`GET /v1/orders/{id}`, the list, cancel's answer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -16,7 +16,7 @@ use shared::idempotency::{self, IdempotencyKey, Recorded};
 use crate::App;
 use crate::advance::command;
 use crate::model::{
-    Order, OrderStatus, PAYMENT_TOKEN_MAX_CHARS, PaymentToken, ProductId, Quantity, Step,
+    Order, OrderStatus, PAYMENT_TOKEN_MAX_CHARS, PaymentToken, ProductId, Quantity,
 };
 use crate::saga;
 use crate::store::{Placed, Sends};
@@ -125,22 +125,14 @@ pub async fn handle_place(app: &App, req: Request) -> HttpResult {
     }
 
     let now = app.clock.now();
-    let draft = Order {
-        id: shared::new_id(),
-        user_id: caller.user_id.clone(),
-        product_id: input.product_id.into(),
-        quantity: input.quantity.get(),
-        payment_token: Some(input.payment_token.into()),
-        total: None,
-        product_name: None,
-        payment_id: None,
-        status: OrderStatus::Pending,
-        reason: None,
-        step: Step::Done,
-        version: 0,
-        created_at: rfc3339(now),
-        updated_at: rfc3339(now),
-    };
+    let draft = Order::placed(
+        shared::new_id(),
+        caller.user_id.clone(),
+        input.product_id.into(),
+        input.quantity.get(),
+        input.payment_token.into(),
+        rfc3339(now),
+    );
     let (order, first_command) = saga::start(draft).map_err(ApiError::internal)?;
     let body = OrderPlaced {
         order_id: order.id.clone(),

@@ -583,22 +583,14 @@ mod tests {
     }
 
     fn placed() -> Order {
-        let order = Order {
-            id: ORDER.into(),
-            user_id: "01JDQ2W0X1Y2Z3A4B5C6D7E8F9".into(),
-            product_id: "01JDEMA0000000000000000001".into(),
-            quantity: 2,
-            payment_token: Some("tok_ok".into()),
-            total: None,
-            product_name: None,
-            payment_id: None,
-            status: OrderStatus::Pending,
-            reason: None,
-            step: Step::Done,
-            version: 0,
-            created_at: "2026-11-24T12:00:00Z".into(),
-            updated_at: "2026-11-24T12:00:00Z".into(),
-        };
+        let order = Order::placed(
+            ORDER.into(),
+            "01JDQ2W0X1Y2Z3A4B5C6D7E8F9".into(),
+            "01JDEMA0000000000000000001".into(),
+            2,
+            "tok_ok".into(),
+            "2026-11-24T12:00:00Z".into(),
+        );
         start(order).unwrap_or_else(|e| panic!("{e}")).0
     }
 
@@ -671,6 +663,28 @@ mod tests {
         inputs
             .into_iter()
             .fold(placed(), |order, input| step(&order, input).0)
+    }
+
+    /// A confirmed order's inputs through its customer's cancel and the refund.
+    fn refunded_after_cancel() -> Vec<Input> {
+        vec![reserved(), captured(), Input::CustomerCancel, refunded()]
+    }
+
+    /// The same through the stock's release: the cancel is done.
+    fn cancel_done() -> Vec<Input> {
+        let mut inputs = refunded_after_cancel();
+        inputs.push(released());
+        inputs
+    }
+
+    /// The stock's release ends a cancel: the order is cancelled, for `reason`.
+    fn released_into_cancelled(order: &Order, reason: Reason) -> (Order, Transition) {
+        let (order, t) = step(order, released());
+        assert_eq!(
+            (order.status, order.step, order.reason),
+            (OrderStatus::Cancelled, Step::Done, Some(reason))
+        );
+        (order, t)
     }
 
     fn sent(t: &Transition) -> Option<(&'static str, MessageType)> {
@@ -819,15 +833,7 @@ mod tests {
         );
         assert!(t.notification.is_none());
 
-        let (order, t) = step(&order, released());
-        assert_eq!(
-            (order.status, order.step, order.reason),
-            (
-                OrderStatus::Cancelled,
-                Step::Done,
-                Some(Reason::PaymentDeclined)
-            )
-        );
+        let (_, t) = released_into_cancelled(&order, Reason::PaymentDeclined);
         assert_eq!(t.command, None);
         assert_eq!(
             t.notification,
@@ -865,15 +871,7 @@ mod tests {
             Some((queues::INVENTORY, MessageType::ReleaseStock))
         );
 
-        let (order, t) = step(&order, released());
-        assert_eq!(
-            (order.status, order.step, order.reason),
-            (
-                OrderStatus::Cancelled,
-                Step::Done,
-                Some(Reason::CancelledByCustomer)
-            )
-        );
+        let (order, t) = released_into_cancelled(&order, Reason::CancelledByCustomer);
         assert_eq!(order.version, 5);
         assert_eq!(
             t.notification.map(|n| (n.event, n.data["reason"].clone())),
@@ -892,10 +890,7 @@ mod tests {
                 vec![reserved(), captured(), Input::CustomerCancel],
                 captured(),
             ),
-            (
-                vec![reserved(), captured(), Input::CustomerCancel, refunded()],
-                refunded(),
-            ),
+            (refunded_after_cancel(), refunded()),
         ];
         for (before, again) in cases {
             let order = through(before);
@@ -941,13 +936,7 @@ mod tests {
             through(vec![rejected(msg::StockRejection::OutOfStock)]),
             through(vec![reserved(), captured()]),
             through(vec![reserved(), declined(), released()]),
-            through(vec![
-                reserved(),
-                captured(),
-                Input::CustomerCancel,
-                refunded(),
-                released(),
-            ]),
+            through(cancel_done()),
         ];
         for order in settled {
             for input in inputs().into_iter().filter(|i| *i != Input::CustomerCancel) {
@@ -973,16 +962,7 @@ mod tests {
                 through(vec![rejected(msg::StockRejection::OutOfStock)]),
                 OrderStatus::Rejected,
             ),
-            (
-                through(vec![
-                    reserved(),
-                    captured(),
-                    Input::CustomerCancel,
-                    refunded(),
-                    released(),
-                ]),
-                OrderStatus::Cancelled,
-            ),
+            (through(cancel_done()), OrderStatus::Cancelled),
         ];
         for (order, status) in refused {
             assert_eq!(
@@ -993,12 +973,7 @@ mod tests {
         }
         for cancelling in [
             through(vec![reserved(), captured(), Input::CustomerCancel]),
-            through(vec![
-                reserved(),
-                captured(),
-                Input::CustomerCancel,
-                refunded(),
-            ]),
+            through(refunded_after_cancel()),
         ] {
             assert_eq!(
                 next(&cancelling, &Input::CustomerCancel),
@@ -1025,10 +1000,7 @@ mod tests {
                 vec![reserved(), captured(), Input::CustomerCancel],
                 &[Some(PaymentRefunded)],
             ),
-            (
-                vec![reserved(), captured(), Input::CustomerCancel, refunded()],
-                &[Some(StockReleased)],
-            ),
+            (refunded_after_cancel(), &[Some(StockReleased)]),
         ];
         for (path, accepted) in expected {
             let order = through(path);

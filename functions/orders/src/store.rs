@@ -321,22 +321,15 @@ mod tests {
 
     #[test]
     fn an_order_survives_its_item_with_and_without_optional_facts() {
-        let mut order = Order {
-            id: "01JDQ2Y8Z9K3M4N5P6R7S8T9VW".into(),
-            user_id: "01JDQ2W0X1Y2Z3A4B5C6D7E8F9".into(),
-            product_id: "01JDEMA0000000000000000001".into(),
-            quantity: 3,
-            payment_token: Some("tok_ok".into()),
-            total: None,
-            product_name: None,
-            payment_id: None,
-            status: OrderStatus::Pending,
-            reason: None,
-            step: Step::ReserveStock,
-            version: 0,
-            created_at: "2026-11-24T12:00:00Z".into(),
-            updated_at: "2026-11-24T12:00:00Z".into(),
-        };
+        let mut order = Order::placed(
+            "01JDQ2Y8Z9K3M4N5P6R7S8T9VW".into(),
+            "01JDQ2W0X1Y2Z3A4B5C6D7E8F9".into(),
+            "01JDEMA0000000000000000001".into(),
+            3,
+            "tok_ok".into(),
+            "2026-11-24T12:00:00Z".into(),
+        );
+        order.step = Step::ReserveStock;
         let back = order_item(&order).and_then(|i| order_from_item(&i));
         assert_eq!(back.ok(), Some(order.clone()));
         order.payment_token = None;
