@@ -148,6 +148,18 @@ pub struct PaymentRefunded {
     pub amount: Money,
 }
 
+/// A message a saga step cannot act on (malformed, an unexpected type): logged as an error
+/// and counted under `metric`; the step acknowledges it, as retrying cannot help.
+pub fn ignored(message: &str, message_type: &str, why: &str, metric: &str) {
+    tracing::error!(
+        message,
+        messageType = message_type,
+        why,
+        "message ignored and acknowledged"
+    );
+    crate::telemetry::count(metric);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

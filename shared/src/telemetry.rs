@@ -96,6 +96,18 @@ fn now_millis() -> u128 {
         .unwrap_or_default()
 }
 
+/// Counts one occurrence of `name` (an EMF count with the function name as dimension).
+pub fn count(name: &str) {
+    emit(
+        &[Metric {
+            name,
+            unit: "Count",
+            value: 1.0,
+        }],
+        &[],
+    );
+}
+
 /// Latency and error counts for one HTTP request.
 pub fn emit_request_metrics(route: &str, status: u16, elapsed: Duration) {
     let is = |lo: u16, hi: u16| if (lo..hi).contains(&status) { 1.0 } else { 0.0 };

@@ -21,7 +21,6 @@ use shared::saga::{
 };
 use shared::sqs_batch::MessageError;
 use shared::store::StoreError;
-use shared::telemetry::{Metric, emit};
 
 use crate::App;
 use crate::reservation::{self, Release, Reserve};
@@ -162,20 +161,7 @@ impl HasOrder for OrderRef {
 }
 
 fn ignored(message: &str, message_type: &str, why: &str) -> Outcome {
-    tracing::error!(
-        message,
-        messageType = message_type,
-        why,
-        "message ignored and acknowledged"
-    );
-    emit(
-        &[Metric {
-            name: "StockStepMessagesIgnored",
-            unit: "Count",
-            value: 1.0,
-        }],
-        &[],
-    );
+    shared::saga::ignored(message, message_type, why, "StockStepMessagesIgnored");
     Outcome::Ignored
 }
 

@@ -33,7 +33,7 @@ use shared::saga::{
     CapturePayment, MessageType, OrderRef, PaymentCaptured, PaymentDeclined, PaymentRefunded,
 };
 use shared::store::StoreError;
-use shared::telemetry::{Metric, emit};
+use shared::telemetry::count;
 
 use crate::lifecycle::{self, Capture, Refund};
 use crate::model::{Payment, PaymentState};
@@ -158,25 +158,8 @@ fn command<T: DeserializeOwned>(
 }
 
 fn ignored(message: &str, message_type: &str, why: &str) -> Outcome {
-    tracing::error!(
-        message,
-        messageType = message_type,
-        why,
-        "message ignored and acknowledged"
-    );
-    count("PaymentStepMessagesIgnored");
+    shared::saga::ignored(message, message_type, why, "PaymentStepMessagesIgnored");
     Outcome::Ignored
-}
-
-fn count(name: &str) {
-    emit(
-        &[Metric {
-            name,
-            unit: "Count",
-            value: 1.0,
-        }],
-        &[],
-    );
 }
 
 /// Calls the provider until it answers, at most [`PROVIDER_TRIES`] times.
