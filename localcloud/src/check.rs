@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::template::{ALARM, FUNCTION, LOG_GROUP, QUEUE, Template};
+use crate::template::{ALARM, FUNCTION, HTTP_API, IMPLICIT_HTTP_API, LOG_GROUP, QUEUE, Template};
 
 /// What the lint needs from the repository besides the template.
 #[derive(Debug, Default, Clone)]
@@ -392,14 +392,31 @@ fn dead_letter_queues_have_alarms(template: &Template, _: &Project) -> Vec<Strin
         .collect()
 }
 
+/// Every `HttpApi` event names its Method and Path, routes on the one API (SAM's implicit
+/// `ServerlessHttpApi` when it has no `ApiId`, else the HttpApi its `ApiId` refers to), and
+/// claims its route alone.
 fn http_routes(template: &Template, _: &Project) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut apis: BTreeMap<&str, &str> = BTreeMap::new();
     for (id, name, props) in events_of_type(template, "HttpApi") {
-        for field in ["ApiId", "Method", "Path"] {
+        for field in ["Method", "Path"] {
             if props.get(field).is_none() {
                 problems.push(format!("{id}.{name}: HttpApi event has no {field}"));
             }
+        }
+        match props.get("ApiId") {
+            None => {
+                apis.entry(IMPLICIT_HTTP_API).or_insert(id);
+            }
+            Some(api_id) => match referenced_id(api_id) {
+                Some(api) if template.resources.get(api).is_some_and(|r| r.kind == HTTP_API) => {
+                    apis.entry(api).or_insert(id);
+                }
+                _ => problems.push(format!(
+                    "{id}.{name}: ApiId must be a Ref to an AWS::Serverless::HttpApi of the template"
+                )),
+            },
         }
         let (Some(method), Some(path)) = (props["Method"].as_str(), props["Path"].as_str()) else {
             continue;
@@ -413,6 +430,17 @@ fn http_routes(template: &Template, _: &Project) -> Vec<String> {
                 seen.insert(key, id);
             }
         }
+    }
+    if apis.len() > 1 {
+        let named: Vec<String> = apis
+            .iter()
+            .map(|(api, first)| format!("{api} (from {first})"))
+            .collect();
+        problems.push(format!(
+            "HttpApi events route on {} APIs, {}: the stack has one HTTP API",
+            apis.len(),
+            named.join(", ")
+        ));
     }
     problems
 }
@@ -523,9 +551,9 @@ Globals:
   Function:
     Runtime: provided.al2023
     Handler: bootstrap
+  HttpApi:
+    CorsConfiguration: { AllowOrigins: ["*"] }
 Resources:
-  Api:
-    Type: AWS::Serverless::HttpApi
   Queue:
     Type: AWS::SQS::Queue
     Properties:
@@ -556,7 +584,7 @@ Resources:
       Events:
         Http:
           Type: HttpApi
-          Properties: { ApiId: !Ref Api, Method: GET, Path: /hello }
+          Properties: { Method: GET, Path: /hello }
   ConsumerFunction:
     Type: AWS::Serverless::Function
     Metadata:
@@ -737,14 +765,48 @@ Resources:
     }
 
     #[test]
-    fn http_events_are_complete_and_routes_unique() {
+    fn http_events_are_complete_on_one_api_and_routes_unique() {
+        for (field, name) in [("Method: GET, ", "Method"), (", Path: /hello", "Path")] {
+            assert!(
+                problems_after(field, "", &project())
+                    .iter()
+                    .any(|p| p.contains(&format!("HttpApi event has no {name}"))),
+                "{name}"
+            );
+        }
         assert_one_problem(
-            problems_after("ApiId: !Ref Api, ", "", &project()),
-            "no ApiId",
+            problems_after(
+                "{ Method: GET",
+                "{ ApiId: !Ref Nothing, Method: GET",
+                &project(),
+            ),
+            "ApiId must be a Ref to an AWS::Serverless::HttpApi",
+        );
+        assert_one_problem(
+            problems_after(
+                "{ Method: GET",
+                "{ ApiId: !Ref Queue, Method: GET",
+                &project(),
+            ),
+            "ApiId must be a Ref to an AWS::Serverless::HttpApi",
+        );
+        // An explicit API beside the implicit one: two APIs, which the stack does not have.
+        let two_apis = GOOD
+            .replace("Resources:\n", "Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n")
+            .replace(
+                "        Queue:\n          Type: SQS",
+                "        Other:\n          Type: HttpApi\n          Properties: { ApiId: !Ref Api, Method: GET, Path: /other }\n        Queue:\n          Type: SQS",
+            );
+        assert!(
+            check(&Template::parse(&two_apis).unwrap(), &project())
+                .iter()
+                .any(|p| p.contains("HttpApi events route on 2 APIs, Api (from ConsumerFunction), ServerlessHttpApi (from HelloFunction)")),
+            "{:?}",
+            check(&Template::parse(&two_apis).unwrap(), &project())
         );
         let twice = GOOD.replace(
             "        Queue:\n          Type: SQS",
-            "        Http:\n          Type: HttpApi\n          Properties: { ApiId: !Ref Api, Method: get, Path: /hello }\n        Queue:\n          Type: SQS",
+            "        Http:\n          Type: HttpApi\n          Properties: { Method: get, Path: /hello }\n        Queue:\n          Type: SQS",
         );
         assert_one_problem(
             check(&Template::parse(&twice).unwrap(), &project()),

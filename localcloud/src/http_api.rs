@@ -164,7 +164,7 @@ pub fn routes_from_template(template: &Template, resolver: &Resolver) -> Result<
     Ok(routes)
 }
 
-/// The HttpApi's `CorsConfiguration`.
+/// The HttpApi's `CorsConfiguration` (for the implicit API, `Globals.HttpApi`'s).
 #[derive(Debug, Clone, Default)]
 pub struct Cors {
     pub allow_origins: Vec<String>,
@@ -175,7 +175,8 @@ pub struct Cors {
 }
 
 impl Cors {
-    /// The first HttpApi with a `CorsConfiguration` (the template has one API).
+    /// The first HttpApi with a `CorsConfiguration` (the template has one API; `localcloud
+    /// check` fails when the routes are on two).
     pub fn from_template(template: &Template, resolver: &Resolver) -> Result<Option<Cors>> {
         for (_, api) in template.of_kind(HTTP_API) {
             let props = resolver.resolve_or_null(&api.properties)?;
@@ -726,6 +727,31 @@ mod tests {
         assert!(http_response(&json!({"statusCode": "x"})).is_err());
         assert!(http_response(&json!({"statusCode": 200, "body": 5})).is_err());
         assert!(http_response(&json!({"statusCode": 200, "headers": []})).is_err());
+    }
+
+    #[test]
+    fn the_implicit_api_routes_events_without_api_id_with_the_globals_cors() {
+        let template = Template::parse(
+            r#"
+Globals:
+  HttpApi:
+    CorsConfiguration: { AllowOrigins: ["https://app.example"], MaxAge: 600 }
+Resources:
+  HelloFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Http: { Type: HttpApi, Properties: { Method: GET, Path: "/hello/{id}" } }
+"#,
+        )
+        .unwrap();
+        let resolver = Resolver::new(&template, BTreeMap::new());
+        let routes = routes_from_template(&template, &resolver).unwrap();
+        assert_eq!(routes.len(), 1);
+        assert_eq!(routes[0].route_key(), "GET /hello/{id}");
+        let cors = Cors::from_template(&template, &resolver).unwrap().unwrap();
+        assert_eq!(cors.allow_origins, ["https://app.example"]);
+        assert_eq!(cors.max_age, Some(600));
     }
 
     #[test]

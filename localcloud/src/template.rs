@@ -1,5 +1,6 @@
 //! The SAM template as data: YAML (with CloudFormation's short-form tags) to JSON,
-//! `Globals.Function` applied, and the intrinsic functions resolved against local values.
+//! `Globals.Function` and `Globals.HttpApi` applied (the implicit API made a resource, as SAM
+//! makes it), and the intrinsic functions resolved against local values.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -19,6 +20,8 @@ pub const TABLE: &str = "AWS::DynamoDB::Table";
 pub const QUEUE: &str = "AWS::SQS::Queue";
 pub const LOG_GROUP: &str = "AWS::Logs::LogGroup";
 pub const HTTP_API: &str = "AWS::Serverless::HttpApi";
+/// The logical id SAM gives the HTTP API that `HttpApi` events without an `ApiId` join.
+pub const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
 pub const ALARM: &str = "AWS::CloudWatch::Alarm";
 
 #[derive(Debug, Clone)]
@@ -46,7 +49,9 @@ impl Template {
         Self::parse(&text).with_context(|| format!("parsing the template {}", path.display()))
     }
 
-    /// Parses a template and applies `Globals.Function` to every serverless function.
+    /// Parses a template and applies `Globals.Function` to every serverless function and
+    /// `Globals.HttpApi` to every HTTP API, the implicit one included: as in SAM, an `HttpApi`
+    /// event without an `ApiId` makes the API `ServerlessHttpApi` and routes on it.
     pub fn parse(text: &str) -> Result<Self> {
         let yaml: serde_yaml::Value = serde_yaml::from_str(text).context("invalid YAML")?;
         let doc = yaml_to_json(yaml)?;
@@ -56,10 +61,12 @@ impl Template {
                 .cloned()
                 .unwrap_or_default()
         };
-        let globals = doc
-            .pointer("/Globals/Function")
-            .cloned()
-            .unwrap_or(Value::Object(Map::new()));
+        let globals = |kind: &str| {
+            doc.pointer(&format!("/Globals/{kind}"))
+                .cloned()
+                .unwrap_or(Value::Object(Map::new()))
+        };
+        let (function_globals, http_api_globals) = (globals("Function"), globals("HttpApi"));
         let mut resources = BTreeMap::new();
         for (id, body) in section("Resources") {
             let kind = body
@@ -72,7 +79,9 @@ impl Template {
                 .cloned()
                 .unwrap_or(Value::Object(Map::new()));
             if kind == FUNCTION {
-                properties = merge_globals(&globals, properties);
+                properties = merge_globals(&function_globals, properties);
+            } else if kind == HTTP_API {
+                properties = merge_globals(&http_api_globals, properties);
             }
             let resource = Resource {
                 kind,
@@ -85,11 +94,26 @@ impl Template {
             };
             resources.insert(id, resource);
         }
-        Ok(Template {
+        let mut template = Template {
             parameters: section("Parameters").into_iter().collect(),
             conditions: section("Conditions").into_iter().collect(),
             resources,
-        })
+        };
+        let implicit = template
+            .function_events()
+            .any(|e| e.kind == "HttpApi" && e.properties.get("ApiId").is_none());
+        if implicit {
+            template
+                .resources
+                .entry(IMPLICIT_HTTP_API.to_string())
+                .or_insert(Resource {
+                    kind: HTTP_API.to_string(),
+                    properties: http_api_globals,
+                    metadata: Value::Null,
+                    condition: None,
+                });
+        }
+        Ok(template)
     }
 
     /// Resources of one type, in logical-id order.
@@ -714,6 +738,49 @@ Resources:
         );
         assert!(props["Environment"]["Variables"].get("TABLE").is_some());
         assert!(t.resources["Table"].properties.get("Timeout").is_none());
+    }
+
+    #[test]
+    fn http_api_globals_make_the_implicit_api_and_apply_to_explicit_ones() {
+        let text = r#"
+Globals:
+  HttpApi:
+    DefaultRouteSettings: { ThrottlingRateLimit: 100 }
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Http: { Type: HttpApi, Properties: { Method: GET, Path: /x } }
+"#;
+        let t = Template::parse(text).unwrap();
+        let api = &t.resources[IMPLICIT_HTTP_API];
+        assert_eq!(api.kind, HTTP_API);
+        assert_eq!(
+            api.properties["DefaultRouteSettings"]["ThrottlingRateLimit"],
+            json!(100)
+        );
+        let explicit = text
+            .replace("Method: GET", "ApiId: !Ref Api, Method: GET")
+            .replace(
+                "Resources:\n",
+                "Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties: { Description: mine }\n",
+            );
+        let t = Template::parse(&explicit).unwrap();
+        assert!(!t.resources.contains_key(IMPLICIT_HTTP_API));
+        let api = &t.resources["Api"].properties;
+        assert_eq!(api["Description"], json!("mine"));
+        assert_eq!(
+            api["DefaultRouteSettings"]["ThrottlingRateLimit"],
+            json!(100)
+        );
+        assert!(
+            Template::parse(SMALL)
+                .unwrap()
+                .of_kind(HTTP_API)
+                .next()
+                .is_none()
+        );
     }
 
     #[test]
