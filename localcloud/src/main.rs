@@ -289,6 +289,7 @@ fn check(
     let mut problems = localcloud::check::check_files(&template, &root)?;
     let parsed = localcloud::template::Template::load(&template)?;
     problems.extend(localcloud::ownership::tables_owned_by_their_domain(&parsed));
+    problems.extend(localcloud::coverage::handler_tests(&parsed, &root)?);
     if let Some(dir) = e2e_routes {
         problems.extend(localcloud::coverage::e2e_routes(&parsed, &dir)?);
     }
