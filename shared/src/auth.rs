@@ -52,6 +52,9 @@ impl Role {
 pub struct Caller {
     pub user_id: String,
     pub role: Role,
+    /// The display name when the token was issued (a rename shows from the next refresh);
+    /// `None` for tokens issued before names were carried.
+    pub name: Option<String>,
 }
 
 impl Caller {
@@ -75,6 +78,10 @@ pub struct Claims {
     pub aud: String,
     pub sub: String,
     pub role: Role,
+    /// The user's display name, so that a domain can name its caller in an event without
+    /// asking users. Optional: tokens issued before it was added still verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub iat: i64,
     pub exp: i64,
 }
@@ -87,8 +94,17 @@ impl Claims {
             aud: AUDIENCE.to_owned(),
             sub: user_id.to_owned(),
             role,
+            name: None,
             iat,
             exp: iat + ACCESS_TOKEN_TTL_SECONDS,
+        }
+    }
+
+    /// The same claims, carrying the user's display name.
+    pub fn named(self, name: &str) -> Self {
+        Self {
+            name: Some(name.to_owned()),
+            ..self
         }
     }
 }
@@ -199,6 +215,7 @@ impl TokenVerifier {
         Ok(Caller {
             user_id: claims.sub,
             role: claims.role,
+            name: claims.name,
         })
     }
 
@@ -336,6 +353,35 @@ mod tests {
         let s = signer("k1", 7);
         let claims = verifier(&[&s]).verify(&token(&s), NOW);
         assert!(matches!(claims, Ok(c) if c.sub == "u1" && c.role == Role::Student));
+    }
+
+    #[test]
+    fn the_name_travels_in_the_token() {
+        let s = signer("k1", 7);
+        let t = s
+            .sign(&Claims::access("u1", Role::Student, NOW).named("민지"))
+            .unwrap_or_default();
+        let claims = verifier(&[&s]).verify(&t, NOW);
+        assert!(
+            matches!(claims, Ok(c) if c.name.as_deref() == Some("민지")),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn a_token_issued_before_names_still_verifies() {
+        // The payload exactly as tokens were signed before the `name` claim existed.
+        let s = signer("k1", 7);
+        let header = B64.encode(br#"{"alg":"EdDSA","kid":"k1","typ":"JWT"}"#);
+        let payload = B64.encode(format!(
+            r#"{{"iss":"studyloop","aud":"studyloop-api","sub":"u1","role":"student","iat":{},"exp":{}}}"#,
+            NOW.unix_timestamp(),
+            NOW.unix_timestamp() + ACCESS_TOKEN_TTL_SECONDS
+        ));
+        let signing_input = format!("{header}.{payload}");
+        let signature = B64.encode(s.key.sign(signing_input.as_bytes()).to_bytes());
+        let claims = verifier(&[&s]).verify(&format!("{signing_input}.{signature}"), NOW);
+        assert!(matches!(claims, Ok(c) if c.sub == "u1" && c.name.is_none()));
     }
 
     #[test]

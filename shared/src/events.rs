@@ -26,6 +26,10 @@ pub enum EventType {
     OrderConfirmed,
     OrderCancelled,
     OrderRejected,
+    PasswordChanged,
+    Enrolled,
+    EmailVerification,
+    PasswordReset,
 }
 
 impl MessageKind for EventType {
@@ -45,6 +49,10 @@ impl EventType {
             EventType::OrderConfirmed => "order_confirmed",
             EventType::OrderCancelled => "order_cancelled",
             EventType::OrderRejected => "order_rejected",
+            EventType::PasswordChanged => "password_changed",
+            EventType::Enrolled => "enrolled",
+            EventType::EmailVerification => "email_verification",
+            EventType::PasswordReset => "password_reset",
         }
     }
 }

@@ -185,6 +185,14 @@ impl Keys {
             .sign(&Claims::access(user_id, role, self.clock.now()))
             .unwrap_or_else(|e| panic!("{e}"))
     }
+
+    /// An access token for `user_id` with `role` and the display name `name`, as users
+    /// issues them at sign-in and refresh.
+    pub fn named_token(&self, user_id: &str, role: Role, name: &str) -> String {
+        self.signer
+            .sign(&Claims::access(user_id, role, self.clock.now()).named(name))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
 }
 
 /// The sample event `events/<name>.json` as JSON.

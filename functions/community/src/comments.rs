@@ -37,16 +37,23 @@ impl FromJson for NewComment {
 }
 
 /// The `comment_added` event for `post`'s author, unless they commented themselves.
-pub fn notification(post: &Post, comment: &Comment, app: &App) -> Option<Envelope> {
+/// `commenter_name` is the name in the commenter's access token: `None` only for a token
+/// issued before tokens carried names (the notification then says "someone").
+pub fn notification(
+    post: &Post,
+    comment: &Comment,
+    commenter_name: Option<&str>,
+    app: &App,
+) -> Option<Envelope> {
     if post.author_id == comment.author_id {
         return None;
     }
-    // The community domain knows users only by id; the notifications domain names them.
     let data = json!({
         "postId": post.id,
         "postTitle": post.title,
         "commentId": comment.id,
         "commenterId": comment.author_id,
+        "commenterName": commenter_name,
     });
     Some(Envelope::new(
         EventType::CommentAdded,
@@ -85,7 +92,7 @@ pub async fn handle_add(app: &App, req: Request) -> HttpResult {
         body: input.body.into(),
         created_at: rfc3339(now),
     };
-    let event = notification(&post, &comment, app);
+    let event = notification(&post, &comment, caller.name.as_deref(), app);
     match app.store.add_comment(&comment, event.as_ref(), now).await? {
         Commented::Added => {}
         Commented::PostNotFound => return Err(Error::PostNotFound.into()),

@@ -115,6 +115,13 @@ impl Consumer {
             .await?
             .unwrap_or_default();
         let rendered = templates::render(envelope.event_type, preferences.locale, &envelope.data);
+        let missing = templates::missing(envelope.event_type, &envelope.data);
+        if !missing.is_empty() {
+            // Sent anyway, with the placeholders' fallback words: a vaguer notification beats
+            // none. In normal operation every producer sends what its texts name.
+            tracing::warn!(eventId = %envelope.id, eventType = envelope.event_type.as_str(), ?missing, "the event lacks values its notification names; fallback text used");
+            shared::telemetry::count("NotificationFallback");
+        }
         let notification = Notification {
             id: envelope.id.clone(),
             kind: envelope.event_type.as_str().to_owned(),

@@ -194,7 +194,7 @@ pub struct Notification {
 }
 
 /// Every event type an inbox item can have (`type`): the events the consumer renders.
-pub const NOTIFICATION_TYPES: [EventType; 8] = [
+pub const NOTIFICATION_TYPES: [EventType; 12] = [
     EventType::Welcome,
     EventType::AttemptGraded,
     EventType::PlanReady,
@@ -203,6 +203,10 @@ pub const NOTIFICATION_TYPES: [EventType; 8] = [
     EventType::OrderConfirmed,
     EventType::OrderCancelled,
     EventType::OrderRejected,
+    EventType::PasswordChanged,
+    EventType::Enrolled,
+    EventType::EmailVerification,
+    EventType::PasswordReset,
 ];
 
 /// Does not compile until a new event type is in [`NOTIFICATION_TYPES`] (and then the
@@ -218,6 +222,10 @@ const fn notification_type_index(event: EventType) -> usize {
         EventType::OrderConfirmed => 5,
         EventType::OrderCancelled => 6,
         EventType::OrderRejected => 7,
+        EventType::PasswordChanged => 8,
+        EventType::Enrolled => 9,
+        EventType::EmailVerification => 10,
+        EventType::PasswordReset => 11,
     }
 }
 

@@ -92,6 +92,38 @@ pub fn template(event: EventType, locale: Locale) -> (&'static str, &'static str
             "Order not placed",
             "We could not place your order for {productName|your program} ({reason|-}).",
         ),
+        (PasswordChanged, Ko) => (
+            "비밀번호가 변경되었어요",
+            "계정의 비밀번호가 변경되어 모든 기기에서 로그아웃되었어요. 직접 변경하지 않았다면 지금 비밀번호를 재설정해 주세요.",
+        ),
+        (PasswordChanged, En) => (
+            "Your password was changed",
+            "Your account's password was changed and every device was signed out. If this wasn't you, reset your password now.",
+        ),
+        (Enrolled, Ko) => (
+            "수강이 시작되었어요",
+            "{programName|구매하신 프로그램}의 레슨이 모두 열렸어요. 지금 바로 시작해 보세요.",
+        ),
+        (Enrolled, En) => (
+            "You're enrolled",
+            "Every lesson of {programName|your program} is now open. Start whenever you like.",
+        ),
+        (EmailVerification, Ko) => (
+            "이메일 인증 코드",
+            "앱에 인증 코드 {code|-}를 입력해 이메일 주소를 인증해 주세요. 요청하지 않았다면 이 메시지를 무시하세요.",
+        ),
+        (EmailVerification, En) => (
+            "Verify your email",
+            "Enter the code {code|-} in the app to verify your email address. If you didn't sign up, ignore this message.",
+        ),
+        (PasswordReset, Ko) => (
+            "비밀번호 재설정 코드",
+            "비밀번호 재설정 코드는 {code|-}예요. 15분 동안 한 번만 쓸 수 있어요. 요청하지 않았다면 이 메시지를 무시하세요.",
+        ),
+        (PasswordReset, En) => (
+            "Reset your password",
+            "Your password reset code is {code|-}. It works once, within 15 minutes. If you didn't ask for it, ignore this message.",
+        ),
     }
 }
 
@@ -102,6 +134,30 @@ pub fn render(event: EventType, locale: Locale, data: &Value) -> Rendered {
         title: fill(title, data, locale),
         body: fill(body, data, locale),
     }
+}
+
+/// The placeholders of `event`'s texts (in either locale) that `data` has no value for:
+/// each one shows its fallback. Empty whenever the producer sends what the contract's
+/// events table says; the consumer counts the others (`NotificationFallback`).
+pub fn missing(event: EventType, data: &Value) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    for locale in [Locale::Ko, Locale::En] {
+        let (title, body) = template(event, locale);
+        for key in placeholders(title).chain(placeholders(body)) {
+            if value_text(key, &data[key], locale).is_none() && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+/// The keys of a template's `{key|fallback}` placeholders, in order.
+fn placeholders(template: &'static str) -> impl Iterator<Item = &'static str> {
+    template.split('{').skip(1).filter_map(|part| {
+        let spec = &part[..part.find('}')?];
+        Some(spec.split_once('|').map_or(spec, |(key, _)| key))
+    })
 }
 
 /// Replaces each `{key|fallback}` once; inserted values are never scanned again, so a
@@ -206,6 +262,83 @@ mod tests {
             );
             assert!(en.title.is_ascii(), "{event:?}");
         }
+    }
+
+    /// Each event type's `data` exactly as its producer builds it today (the contract's
+    /// events table; each producer's own test asserts these fields are in its event).
+    fn as_emitted(event: EventType) -> Value {
+        use EventType::*;
+        match event {
+            // users: sign-up (`sign_up.rs`).
+            Welcome => json!({"name": "민지"}),
+            // assessments: submit (`submit::graded_event`).
+            AttemptGraded => json!({
+                "attemptId": "a1", "assessmentId": "s1", "assessmentTitle": "Fractions",
+                "score": 7, "maxScore": 10, "skills": [], "submittedAt": "2026-11-24T12:00:00Z",
+            }),
+            // learning: the plan builder and a mastered session.
+            PlanReady => json!({"planId": "p1", "attemptId": "a1", "items": []}),
+            PlanCompleted => json!({"planId": "p1", "attemptId": "a1"}),
+            // community: a comment (`comments::notification`), the name from the token.
+            CommentAdded => json!({
+                "postId": "p1", "postTitle": "Listening tips", "commentId": "c1",
+                "commenterId": "u2", "commenterName": "Kim",
+            }),
+            // orders: the saga's end (`saga::notification`), once stock named the product.
+            OrderConfirmed => json!({
+                "orderId": "o1", "productName": "Premium", "total": "19,000 KRW", "reason": null,
+            }),
+            OrderCancelled => json!({
+                "orderId": "o1", "productName": "Premium", "total": "19,000 KRW",
+                "reason": "payment_declined",
+            }),
+            OrderRejected => json!({
+                "orderId": "o1", "productName": "Premium", "total": null, "reason": "out_of_stock",
+            }),
+            // Contracted here; their producers come later.
+            PasswordChanged => json!({}),
+            Enrolled => json!({"programId": "g1", "programName": "TOEIC 900", "orderId": "o1"}),
+            EmailVerification | PasswordReset => json!({"code": "493027"}),
+        }
+    }
+
+    #[test]
+    fn every_event_as_emitted_renders_without_fallback_text() {
+        for event in crate::model::NOTIFICATION_TYPES {
+            let data = as_emitted(event);
+            assert_eq!(missing(event, &data), Vec::<&str>::new(), "{event:?}");
+            for locale in [Locale::Ko, Locale::En] {
+                let (title, body) = template(event, locale);
+                let r = render(event, locale, &data);
+                // The words a placeholder falls back to ("your assessment", "누군가").
+                for fallback in [title, body].iter().flat_map(|t| t.split('|').skip(1)) {
+                    let words = &fallback[..fallback.find('}').unwrap_or(0)];
+                    if words.chars().count() > 1 {
+                        assert!(!r.body.contains(words), "{event:?}: {}", r.body);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_value_is_named() {
+        assert_eq!(missing(EventType::Welcome, &json!({})), vec!["name"]);
+        assert_eq!(
+            missing(
+                EventType::CommentAdded,
+                &json!({"postTitle": "T", "commenterName": null})
+            ),
+            vec!["commenterName"]
+        );
+        assert_eq!(
+            missing(
+                EventType::AttemptGraded,
+                &json!({"score": 1, "maxScore": 2, "assessmentTitle": " "})
+            ),
+            vec!["assessmentTitle"]
+        );
+        assert!(missing(EventType::PlanReady, &json!(null)).is_empty());
     }
 
     #[test]

@@ -77,15 +77,22 @@ fn access_token(
     app: &App,
     user_id: &str,
     role: Role,
+    name: &str,
     now: OffsetDateTime,
 ) -> Result<String, Error> {
     app.signer()?
-        .sign(&Claims::access(user_id, role, now))
+        .sign(&Claims::access(user_id, role, now).named(name))
         .map_err(|e| Error::Tokens(e.internal.clone().unwrap_or_else(|| e.to_string())))
 }
 
 /// Starts a session for a user who just proved who they are (the caller stores it).
-pub fn start(app: &App, user_id: &str, role: Role, now: OffsetDateTime) -> Result<Started, Error> {
+pub fn start(
+    app: &App,
+    user_id: &str,
+    role: Role,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<Started, Error> {
     let family = Family {
         id: shared::new_id(),
         user_id: user_id.to_owned(),
@@ -102,7 +109,7 @@ pub fn start(app: &App, user_id: &str, role: Role, now: OffsetDateTime) -> Resul
     };
     Ok(Started {
         tokens: TokenPair {
-            access_token: access_token(app, user_id, role, now)?,
+            access_token: access_token(app, user_id, role, name, now)?,
             refresh_token: token,
             token_type: TokenType::Bearer,
             expires_in: ACCESS_TOKEN_TTL_SECONDS,
@@ -164,7 +171,7 @@ pub async fn refresh(app: &App, token: &str) -> Result<TokenPair, Error> {
         Rotation::SessionEnded => return Err(Error::InvalidRefreshToken),
     }
     Ok(TokenPair {
-        access_token: access_token(app, &user.id, user.role, now)?,
+        access_token: access_token(app, &user.id, user.role, &user.name, now)?,
         refresh_token: next_token,
         token_type: TokenType::Bearer,
         expires_in: ACCESS_TOKEN_TTL_SECONDS,

@@ -64,7 +64,7 @@ pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, Error> {
             .await?;
         return Err(Error::InvalidCredentials);
     };
-    let started = sessions::start(app, &user.id, user.role, now)?;
+    let started = sessions::start(app, &user.id, user.role, &user.name, now)?;
     app.store.start_session(&started.session).await?;
     if failures.is_some() {
         app.store.clear_login_failures(&input.email).await?;

@@ -49,7 +49,7 @@ pub async fn sign_up(
         created_at: rfc3339(now),
         password_hash: passwords::hash(input.password.expose().to_owned()).await?,
     };
-    let started = sessions::start(app, &user.id, user.role, now)?;
+    let started = sessions::start(app, &user.id, user.role, &user.name, now)?;
     let welcome = Envelope::new(
         EventType::Welcome,
         &user.id,

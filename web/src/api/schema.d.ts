@@ -1144,7 +1144,7 @@ export interface components {
          * @description What happened: the type of the event the notification tells about.
          * @enum {string}
          */
-        NotificationType: "welcome" | "attempt_graded" | "plan_ready" | "plan_completed" | "comment_added" | "order_confirmed" | "order_cancelled" | "order_rejected";
+        NotificationType: "welcome" | "attempt_graded" | "plan_ready" | "plan_completed" | "comment_added" | "order_confirmed" | "order_cancelled" | "order_rejected" | "password_changed" | "enrolled" | "email_verification" | "password_reset";
         /** @description An order as its customer sees it (`GET /v1/orders/{id}`, the list, cancel's answer). */
         Order: {
             createdAt: components["schemas"]["Timestamp"];

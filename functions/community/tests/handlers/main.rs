@@ -243,7 +243,9 @@ async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_do
     let h = Harness::start(TABLE).await;
     let author_id = "01JDQ2W0X1Y2Z3A4B5C6D7E8F9";
     let author = h.keys.token(author_id, Role::Student);
-    let reader = h.keys.token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student);
+    let reader = h
+        .keys
+        .named_token("01JDQ2W0X1Y2Z3A4B5C6D7E8FA", Role::Student, "민지");
     let post = create_post(&h, &author, "Listening tips").await;
     let id = post["id"].as_str().unwrap_or_default();
     let comment = |token: &str, body: Option<Value>| {
@@ -280,6 +282,7 @@ async fn a_comment_on_someone_elses_post_queues_comment_added_and_on_ones_own_do
         "01JDQ2W0X1Y2Z3A4B5C6D7E8FA"
     );
     assert_eq!(events[0]["data"]["postTitle"], "Listening tips");
+    assert_eq!(events[0]["data"]["commenterName"], "민지");
     assert_eq!(
         body_json(&get_post(&h, &author, id).await)["commentCount"],
         2

@@ -4,7 +4,8 @@
 use http::StatusCode;
 use lambda_http::Request;
 use serde_json::{Value, json};
-use shared::app::Context;
+use shared::app::{Context, TableStore};
+use shared::clock::Clock;
 use shared::http::respond;
 use testkit::{Keys, With, body_json, call};
 use users::{App, Store};
@@ -325,4 +326,46 @@ async fn jwks_event_serves_the_public_key() {
     assert_eq!(jwks["keys"][0]["kid"], "test-key");
     assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
     assert!(jwks["keys"][0].get("d").is_none(), "a private part leaked");
+}
+
+#[tokio::test]
+async fn access_tokens_carry_the_name_and_a_rename_shows_from_the_next_refresh() {
+    let h = harness().await;
+    let name_in = |tokens: &Value| {
+        h.keys
+            .verifier
+            .verify(
+                tokens["accessToken"].as_str().unwrap_or_default(),
+                h.clock.now(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+            .name
+    };
+    let s = sign_up(&h, "sample@example.com").await;
+    assert_eq!(name_in(&s).as_deref(), Some("Kim"));
+    let signed_in = call!(
+        h,
+        users::sign_in::handle,
+        event("UsersSignInFunction", None, None)
+    );
+    assert_eq!(name_in(&body_json(&signed_in)).as_deref(), Some("Kim"));
+
+    let token = s["accessToken"].as_str().unwrap_or_default().to_owned();
+    let renamed = call!(
+        h,
+        users::profile::handle_update,
+        event("UsersUpdateMeFunction", None, Some(&token))
+    );
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let refresh = json!({"refreshToken": s["refreshToken"]});
+    let refreshed = call!(
+        h,
+        users::sessions::handle_refresh,
+        event("UsersRefreshFunction", Some(refresh), None)
+    );
+    assert_eq!(refreshed.status(), StatusCode::OK);
+    assert_eq!(
+        name_in(&body_json(&refreshed)).as_deref(),
+        Some("Renamed Student")
+    );
 }
