@@ -61,6 +61,9 @@ async fn a_submit_builds_a_plan_of_the_weak_skills_and_both_events_reach_notific
     assert_eq!(graded.len(), 1, "{events:?}");
     assert_eq!(graded[0]["userId"], s.user_id.as_str());
     assert_eq!(graded[0]["data"]["attemptId"], attempt_id.as_str());
+    // What the notification names: the assessment as the attempt started.
+    assert!(a["title"].as_str().is_some_and(|t| !t.is_empty()), "{a}");
+    assert_eq!(graded[0]["data"]["assessmentTitle"], a["title"]);
     let ready = events
         .iter()
         .find(|e| e["type"] == "plan_ready")

@@ -117,6 +117,8 @@ async fn a_comment_notifies_the_posts_author_but_not_for_ones_own_post() {
     assert_eq!(e["data"]["postTitle"], "Study group?");
     assert_eq!(e["data"]["commentId"], lees.body["id"]);
     assert_eq!(e["data"]["commenterId"], lee.user_id.as_str());
+    // The name in Lee's access token: the notification names the commenter.
+    assert_eq!(e["data"]["commenterName"], "Lee");
     assert!(e["id"].as_str().is_some_and(|id| id.len() == 26));
 }
 

@@ -319,3 +319,38 @@ async fn the_unread_count_stays_right_under_concurrent_reads_and_arrivals() {
     assert_eq!(all.body["marked"], unread as i64);
     assert_eq!(inbox(&t, &s).await["unreadCount"], 0);
 }
+
+#[tokio::test]
+async fn a_comment_notification_names_the_commenter_and_the_post() {
+    let t = TestCloud::start().await;
+    let (author, _) = user(&t, "author").await;
+    let commenter = t.sign_up(&e2e::email("commenter"), "Lee").await;
+    let post = t
+        .call(
+            "POST",
+            "/v1/community/posts",
+            Some(json!({"title": "Listening tips", "body": "Share yours"})),
+            Some(&author.access_token),
+        )
+        .await;
+    assert_eq!(post.status, 201, "{}", post.text);
+    let id = post.body["id"].as_str().unwrap_or_default();
+    let comment = t
+        .call(
+            "POST",
+            &format!("/v1/community/posts/{id}/comments"),
+            Some(json!({"body": "Shadowing works"})),
+            Some(&commenter.access_token),
+        )
+        .await;
+    assert_eq!(comment.status, 201, "{}", comment.text);
+    let page = crate::inbox_until(&t, &author, "comment_added", |page| {
+        page["items"][0]["type"] == "comment_added"
+    })
+    .await;
+    assert_eq!(page["items"][0]["title"], "새 댓글이 달렸어요");
+    assert_eq!(
+        page["items"][0]["body"],
+        "Lee님이 'Listening tips'에 댓글을 남겼어요."
+    );
+}
