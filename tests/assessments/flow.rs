@@ -226,3 +226,36 @@ async fn mastered_sessions_complete_the_plan_and_progress_counts_them() {
     assert_eq!(completed[0]["userId"], s.user_id.as_str());
     assert_eq!(completed[0]["data"]["planId"], plan["id"]);
 }
+
+#[tokio::test]
+async fn the_graded_notification_names_the_assessment_and_the_score() {
+    let (t, admin) = TestCloud::start_with_admin().await;
+    let a = published(&t, &admin, diagnostic_questions(), 600).await;
+    let s = student(&t, "graded").await;
+    let (_, grade) = take(&t, &s, str_of(&a["id"]), mixed).await;
+
+    let expected = format!(
+        "{}에서 {}점 만점에 {}점을 받았어요.",
+        str_of(&a["title"]),
+        grade["maxScore"],
+        grade["score"]
+    );
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let inbox = t
+            .call("GET", "/v1/notifications", None, Some(&s.access_token))
+            .await;
+        assert_eq!(inbox.status, 200, "{}", inbox.text);
+        let items = inbox.body["items"].as_array().cloned().unwrap_or_default();
+        if let Some(item) = items.iter().find(|i| i["type"] == "attempt_graded") {
+            assert_eq!(item["body"], expected.as_str(), "{item}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no attempt_graded: {}",
+            inbox.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
