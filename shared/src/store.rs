@@ -36,6 +36,26 @@ impl StoreError {
     }
 }
 
+/// A stored record that serde could not encode or decode: a missing or mistyped attribute.
+impl From<serde_dynamo::Error> for StoreError {
+    fn from(e: serde_dynamo::Error) -> Self {
+        Self::Corrupt(format!("stored item is not a valid record: {e}"))
+    }
+}
+
+/// The attributes of `record` (a `#[derive(Serialize)]` struct), to be put under its key.
+pub fn to_item<T: serde::Serialize>(record: &T) -> Result<crate::dynamo::Item, StoreError> {
+    Ok(serde_dynamo::to_item(record)?)
+}
+
+/// The record `T` that `item` holds; attributes `T` does not name (the key) are ignored. An
+/// item that is not a valid `T` is [`StoreError::Corrupt`].
+pub fn from_item<T: serde::de::DeserializeOwned>(
+    item: crate::dynamo::Item,
+) -> Result<T, StoreError> {
+    Ok(serde_dynamo::from_item(item)?)
+}
+
 /// Any DynamoDB or SQS call that failed (both SDKs share the error type).
 impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for StoreError
 where
@@ -72,6 +92,27 @@ mod tests {
         assert!(!StoreError::malformed("status").is_retryable());
         assert!(MessageError::from(StoreError::Unavailable("x".into())).retryable);
         assert!(!MessageError::from(StoreError::corrupt("y")).retryable);
+    }
+
+    #[test]
+    fn a_record_missing_or_mistyping_an_attribute_is_corrupt() {
+        use crate::dynamo::{Item, n, s};
+        #[derive(Debug, serde::Deserialize)]
+        struct Record {
+            count: i64,
+        }
+        let missing = from_item::<Record>(Item::new());
+        assert!(
+            matches!(missing, Err(StoreError::Corrupt(_))),
+            "{missing:?}"
+        );
+        let mistyped = from_item::<Record>(Item::from([("count".to_owned(), s("1"))]));
+        assert!(
+            matches!(mistyped, Err(StoreError::Corrupt(_))),
+            "{mistyped:?}"
+        );
+        let valid = from_item::<Record>(Item::from([("count".to_owned(), n(1))]));
+        assert!(matches!(valid, Ok(Record { count: 1 })), "{valid:?}");
     }
 
     #[test]

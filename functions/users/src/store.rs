@@ -10,12 +10,12 @@
 //! | `OUTBOX#<event>`   | `<queue>` | events waiting for the relay (see shared::outbox) |
 
 use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem, Update};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use shared::auth::Role;
-use shared::dynamo::{
-    AttributeValue, EXPIRES_AT, Item, get_bool, get_i64, get_str, is_condition_failed, key, n, s,
-};
+use shared::dynamo::{AttributeValue, EXPIRES_AT, Item, is_condition_failed, key, n, s};
 use shared::events::{Envelope, queues};
-use shared::store::StoreError;
+use shared::store::{StoreError, from_item};
 use shared::transaction::{Tx, TxError};
 use time::OffsetDateTime;
 
@@ -27,8 +27,13 @@ pub struct Store {
     table: String,
 }
 
+// The records below are the items' attributes as serde maps them (camelCase names, numbers
+// as N, booleans as BOOL, the role as its snake_case name): keep them as they are, or the
+// items already stored stop reading (see the tests).
+
 /// An account as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StoredUser {
     pub id: String,
     pub email: String,
@@ -48,23 +53,21 @@ impl StoredUser {
             created_at: self.created_at.clone(),
         }
     }
+}
 
-    fn from_item(item: &Item) -> Result<Self, StoreError> {
-        Ok(Self {
-            id: get_str(item, "id")?.to_owned(),
-            email: get_str(item, "email")?.to_owned(),
-            name: get_str(item, "name")?.to_owned(),
-            role: Role::parse(get_str(item, "role")?)
-                .ok_or_else(|| StoreError::Corrupt("stored role is unknown".into()))?,
-            created_at: get_str(item, "createdAt")?.to_owned(),
-            password_hash: get_str(item, "passwordHash")?.to_owned(),
-        })
-    }
+/// The item that claims an email for the account `user_id`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EmailClaim {
+    user_id: String,
 }
 
 /// A refresh token as stored (by its hash).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RefreshRecord {
+    /// In the key, not an attribute.
+    #[serde(skip)]
     pub hash: String,
     pub user_id: String,
     pub family_id: String,
@@ -73,8 +76,11 @@ pub struct RefreshRecord {
 }
 
 /// A session: the family of refresh tokens rotated from one sign-in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Family {
+    /// In the key, not an attribute.
+    #[serde(skip)]
     pub id: String,
     pub user_id: String,
     pub revoked: bool,
@@ -89,8 +95,10 @@ pub struct NewSession {
 }
 
 /// Failed sign-ins for one email in the current window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LoginFailures {
+    #[serde(rename = "failures")]
     pub count: u32,
     pub window_ends: i64,
 }
@@ -131,10 +139,11 @@ fn login_failures_key(email: &Email) -> Item {
     key(format!("LOGINFAIL#{}", email.as_str()), "LOGINFAIL")
 }
 
-/// The item at `item_key` with `attributes`.
-fn item<const N: usize>(mut item_key: Item, attributes: [(&str, AttributeValue); N]) -> Item {
-    item_key.extend(attributes.map(|(k, v)| (k.to_owned(), v)));
-    item_key
+/// The item at `item_key` holding `record`'s attributes.
+fn item(item_key: Item, record: &impl Serialize) -> Result<Item, StoreError> {
+    let mut item = shared::store::to_item(record)?;
+    item.extend(item_key);
+    Ok(item)
 }
 
 impl shared::app::TableStore for Store {
@@ -146,24 +155,21 @@ impl shared::app::TableStore for Store {
 }
 
 impl Store {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
-    /// A put of the item at `item_key` with `attributes`, only if it does not exist yet.
-    fn put_new<const N: usize>(
+    /// A put of the item at `item_key` holding `record`, only if it does not exist yet.
+    fn put_new(
         &self,
         item_key: Item,
-        attributes: [(&str, AttributeValue); N],
+        record: &impl Serialize,
     ) -> Result<TransactWriteItem, StoreError> {
-        shared::dynamo::put_new(&self.table, item(item_key, attributes))
+        shared::dynamo::put_new(&self.table, item(item_key, record)?)
     }
 
-    async fn get(&self, item_key: Item) -> Result<Option<Item>, StoreError> {
-        shared::dynamo::get_item(&self.client, &self.table, item_key).await
+    /// The record stored at `item_key`, if any.
+    async fn get<T: DeserializeOwned>(&self, item_key: Item) -> Result<Option<T>, StoreError> {
+        shared::dynamo::get_item(&self.client, &self.table, item_key)
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     // ------------------------------------------------------------ accounts
@@ -200,24 +206,11 @@ impl Store {
     /// its condition when the email is taken).
     fn account(&self, user: &StoredUser, email: &Email) -> Result<Tx, StoreError> {
         let mut tx = Tx::new();
-        tx.push(
-            "user",
-            self.put_new(
-                user_key(&user.id),
-                [
-                    ("id", s(&user.id)),
-                    ("email", s(&user.email)),
-                    ("name", s(&user.name)),
-                    ("role", s(user.role.as_str())),
-                    ("createdAt", s(&user.created_at)),
-                    ("passwordHash", s(&user.password_hash)),
-                ],
-            )?,
-        );
-        tx.push(
-            "email",
-            self.put_new(email_key(email), [("userId", s(&user.id))])?,
-        );
+        tx.push("user", self.put_new(user_key(&user.id), user)?);
+        let claim = EmailClaim {
+            user_id: user.id.clone(),
+        };
+        tx.push("email", self.put_new(email_key(email), &claim)?);
         Ok(tx)
     }
 
@@ -230,18 +223,14 @@ impl Store {
     }
 
     pub async fn user(&self, id: &str) -> Result<Option<StoredUser>, StoreError> {
-        self.get(user_key(id))
-            .await?
-            .as_ref()
-            .map(StoredUser::from_item)
-            .transpose()
+        self.get(user_key(id)).await
     }
 
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<StoredUser>, StoreError> {
-        let Some(claim) = self.get(email_key(email)).await? else {
+        let Some(claim) = self.get::<EmailClaim>(email_key(email)).await? else {
             return Ok(None);
         };
-        self.user(get_str(&claim, "userId")?).await
+        self.user(&claim.user_id).await
     }
 
     /// Renames the account; `None` if it does not exist.
@@ -265,11 +254,7 @@ impl Store {
             .send()
             .await;
         match result {
-            Ok(out) => out
-                .attributes
-                .as_ref()
-                .map(StoredUser::from_item)
-                .transpose(),
+            Ok(out) => out.attributes.map(from_item).transpose(),
             Err(e) if is_condition_failed(&e) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -298,58 +283,32 @@ impl Store {
         Ok(tx.write_once(&self.client).await?)
     }
 
-    /// Adds the puts of `session`'s family (`"family"`) and first token (`"refresh"`).
+    /// Adds the puts of `session`'s family (`"family"`) and first token (`"refresh"`), as
+    /// they are (a new session is unrevoked, its token unused).
     fn push_session(&self, tx: &mut Tx, session: &NewSession) -> Result<(), StoreError> {
         let family = &session.family;
-        tx.push(
-            "family",
-            self.put_new(
-                family_key(&family.id),
-                [
-                    ("userId", s(&family.user_id)),
-                    ("revoked", AttributeValue::Bool(false)),
-                    (EXPIRES_AT, n(family.expires_at)),
-                ],
-            )?,
-        );
+        tx.push("family", self.put_new(family_key(&family.id), family)?);
         tx.push("refresh", self.put_refresh(&session.first_token)?);
         Ok(())
     }
 
     fn put_refresh(&self, token: &RefreshRecord) -> Result<TransactWriteItem, StoreError> {
-        self.put_new(
-            refresh_key(&token.hash),
-            [
-                ("userId", s(&token.user_id)),
-                ("familyId", s(&token.family_id)),
-                ("used", AttributeValue::Bool(false)),
-                (EXPIRES_AT, n(token.expires_at)),
-            ],
-        )
+        self.put_new(refresh_key(&token.hash), token)
     }
 
     pub async fn refresh_record(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
-        let Some(item) = self.get(refresh_key(hash)).await? else {
-            return Ok(None);
-        };
-        Ok(Some(RefreshRecord {
+        let record = self.get::<RefreshRecord>(refresh_key(hash)).await?;
+        Ok(record.map(|r| RefreshRecord {
             hash: hash.to_owned(),
-            user_id: get_str(&item, "userId")?.to_owned(),
-            family_id: get_str(&item, "familyId")?.to_owned(),
-            used: get_bool(&item, "used")?,
-            expires_at: get_i64(&item, EXPIRES_AT)?,
+            ..r
         }))
     }
 
     pub async fn family(&self, id: &str) -> Result<Option<Family>, StoreError> {
-        let Some(item) = self.get(family_key(id)).await? else {
-            return Ok(None);
-        };
-        Ok(Some(Family {
+        let family = self.get::<Family>(family_key(id)).await?;
+        Ok(family.map(|f| Family {
             id: id.to_owned(),
-            user_id: get_str(&item, "userId")?.to_owned(),
-            revoked: get_bool(&item, "revoked")?,
-            expires_at: get_i64(&item, EXPIRES_AT)?,
+            ..f
         }))
     }
 
@@ -423,13 +382,7 @@ impl Store {
     // ------------------------------------------------------------ failed sign-ins
 
     pub async fn login_failures(&self, email: &Email) -> Result<Option<LoginFailures>, StoreError> {
-        let Some(item) = self.get(login_failures_key(email)).await? else {
-            return Ok(None);
-        };
-        Ok(Some(LoginFailures {
-            count: u32::try_from(get_i64(&item, "failures")?).unwrap_or(u32::MAX),
-            window_ends: get_i64(&item, "windowEnds")?,
-        }))
+        self.get(login_failures_key(email)).await
     }
 
     /// Counts one failure in the current window, or starts a new window if it has ended.
@@ -453,18 +406,18 @@ impl Store {
         match in_window {
             Ok(_) => Ok(()),
             Err(e) if is_condition_failed(&e) => {
+                let first = LoginFailures {
+                    count: 1,
+                    window_ends: now + window_seconds,
+                };
+                let mut first_item = item(login_failures_key(email), &first)?;
+                // Swept when its window ends.
+                first_item.insert(EXPIRES_AT.to_owned(), n(first.window_ends));
                 let new_window = self
                     .client
                     .put_item()
                     .table_name(&self.table)
-                    .set_item(Some(item(
-                        login_failures_key(email),
-                        [
-                            ("failures", n(1)),
-                            ("windowEnds", n(now + window_seconds)),
-                            (EXPIRES_AT, n(now + window_seconds)),
-                        ],
-                    )))
+                    .set_item(Some(first_item))
                     // Another failure may have opened the new window first: then count in it.
                     .condition_expression("attribute_not_exists(pk) OR windowEnds <= :now")
                     .expression_attribute_values(":now", n(now))
@@ -488,5 +441,208 @@ impl Store {
             .send()
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email() -> Email {
+        Email::try_from("kim@example.com".to_owned()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn account() -> StoredUser {
+        StoredUser {
+            id: "u1".into(),
+            email: "kim@example.com".into(),
+            name: "Kim".into(),
+            role: Role::Admin,
+            created_at: "2026-01-02T03:04:05Z".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        }
+    }
+
+    fn family(id: &str, revoked: bool) -> Family {
+        Family {
+            id: id.into(),
+            user_id: "u1".into(),
+            revoked,
+            expires_at: 1_800_000_000,
+        }
+    }
+
+    fn token(hash: &str, used: bool) -> RefreshRecord {
+        RefreshRecord {
+            hash: hash.into(),
+            user_id: "u1".into(),
+            family_id: "f1".into(),
+            used,
+            expires_at: 1_700_000_000,
+        }
+    }
+
+    /// The items as this store wrote them, attribute by attribute, before serde mapped them.
+    fn field_by_field(item_key: Item, attributes: Vec<(&str, AttributeValue)>) -> Item {
+        let mut item = item_key;
+        item.extend(attributes.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        item
+    }
+
+    fn account_item(u: &StoredUser) -> Item {
+        field_by_field(
+            user_key(&u.id),
+            vec![
+                ("id", s(&u.id)),
+                ("email", s(&u.email)),
+                ("name", s(&u.name)),
+                ("role", s(u.role.as_str())),
+                ("createdAt", s(&u.created_at)),
+                ("passwordHash", s(&u.password_hash)),
+            ],
+        )
+    }
+
+    fn family_item(revoked: bool) -> Item {
+        field_by_field(
+            family_key("f1"),
+            vec![
+                ("userId", s("u1")),
+                ("revoked", AttributeValue::Bool(revoked)),
+                (EXPIRES_AT, n(1_800_000_000)),
+            ],
+        )
+    }
+
+    fn token_item(used: bool) -> Item {
+        field_by_field(
+            refresh_key("abc"),
+            vec![
+                ("userId", s("u1")),
+                ("familyId", s("f1")),
+                ("used", AttributeValue::Bool(used)),
+                (EXPIRES_AT, n(1_700_000_000)),
+            ],
+        )
+    }
+
+    fn encoded(item_key: Item, record: &impl Serialize) -> Item {
+        item(item_key, record).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn decoded<T: DeserializeOwned>(item: Item) -> T {
+        from_item(item).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn records_are_written_with_the_attributes_they_always_had() {
+        let (u, f, t) = (account(), family("f1", false), token("abc", false));
+        assert_eq!(encoded(user_key(&u.id), &u), account_item(&u));
+        let claim = EmailClaim {
+            user_id: u.id.clone(),
+        };
+        assert_eq!(
+            encoded(email_key(&email()), &claim),
+            field_by_field(email_key(&email()), vec![("userId", s("u1"))])
+        );
+        assert_eq!(encoded(family_key(&f.id), &f), family_item(false));
+        assert_eq!(encoded(refresh_key(&t.hash), &t), token_item(false));
+        let failures = LoginFailures {
+            count: 1,
+            window_ends: 1_700_000_900,
+        };
+        assert_eq!(
+            encoded(login_failures_key(&email()), &failures),
+            field_by_field(
+                login_failures_key(&email()),
+                vec![("failures", n(1)), ("windowEnds", n(1_700_000_900))],
+            )
+        );
+    }
+
+    #[test]
+    fn items_written_field_by_field_still_read() {
+        let u = account();
+        let mut renamed = account_item(&u);
+        renamed.insert("updatedAt".into(), s("2026-02-03T04:05:06Z"));
+        assert_eq!(decoded::<StoredUser>(renamed), u);
+        let mut used = token_item(true);
+        used.insert("usedAt".into(), n(1_600_000_000));
+        assert_eq!(decoded::<RefreshRecord>(used), token("", true));
+        assert_eq!(decoded::<Family>(family_item(true)), family("", true));
+        let failures = field_by_field(
+            login_failures_key(&email()),
+            vec![
+                ("failures", n(3)),
+                ("windowEnds", n(1_700_000_900)),
+                (EXPIRES_AT, n(1_700_000_900)),
+            ],
+        );
+        assert_eq!(
+            decoded::<LoginFailures>(failures),
+            LoginFailures {
+                count: 3,
+                window_ends: 1_700_000_900
+            }
+        );
+        let claim = field_by_field(email_key(&email()), vec![("userId", s("u1"))]);
+        assert_eq!(decoded::<EmailClaim>(claim).user_id, "u1");
+    }
+
+    fn round_trip<T: Serialize + DeserializeOwned>(item_key: Item, record: &T) -> T {
+        decoded(encoded(item_key, record))
+    }
+
+    #[test]
+    fn records_round_trip() {
+        for role in [Role::Student, Role::Admin] {
+            let u = StoredUser { role, ..account() };
+            assert_eq!(round_trip(user_key(&u.id), &u), u);
+        }
+        // A family's id and a token's hash are in the key only: the store puts them back.
+        for flag in [false, true] {
+            let f = family("f1", flag);
+            assert_eq!(round_trip(family_key(&f.id), &f), family("", flag));
+            let t = token("abc", flag);
+            assert_eq!(round_trip(refresh_key(&t.hash), &t), token("", flag));
+        }
+        let failures = LoginFailures {
+            count: u32::MAX,
+            window_ends: -1,
+        };
+        assert_eq!(
+            round_trip(login_failures_key(&email()), &failures),
+            failures
+        );
+    }
+
+    #[test]
+    fn a_malformed_item_is_corrupt() {
+        let u = account();
+        let unknown_role = {
+            let mut item = account_item(&u);
+            item.insert("role".into(), s("owner"));
+            item
+        };
+        let no_hash = {
+            let mut item = account_item(&u);
+            item.remove("passwordHash");
+            item
+        };
+        let numeric_name = {
+            let mut item = account_item(&u);
+            item.insert("name".into(), n(7));
+            item
+        };
+        for item in [unknown_role, no_hash, numeric_name] {
+            let read = from_item::<StoredUser>(item);
+            assert!(matches!(read, Err(StoreError::Corrupt(_))), "{read:?}");
+        }
+        let text_count = field_by_field(
+            login_failures_key(&email()),
+            vec![("failures", s("3")), ("windowEnds", n(1))],
+        );
+        let read = from_item::<LoginFailures>(text_count);
+        assert!(matches!(read, Err(StoreError::Corrupt(_))), "{read:?}");
     }
 }
