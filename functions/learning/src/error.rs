@@ -9,6 +9,9 @@ pub enum Error {
     /// Unknown, or another student's: the answer is the same, so ids reveal nothing.
     #[error("no such session")]
     SessionNotFound,
+    /// A premium module, and the caller is not enrolled in its program.
+    #[error("the module's program needs an enrollment")]
+    EnrollmentRequired,
     #[error("no plan yet")]
     NoPlan,
     /// The answers do not fit the session's exercises (their number, or a choice).
@@ -26,6 +29,12 @@ impl From<Error> for ApiError {
         match e {
             Error::ModuleNotFound => ApiError::not_found("No such module."),
             Error::SessionNotFound => ApiError::not_found("No such session."),
+            Error::EnrollmentRequired => ApiError::new(
+                http::StatusCode::FORBIDDEN,
+                "enrollment_required",
+                "Enrollment required",
+                "This module is premium: buy its program to train it.",
+            ),
             Error::NoPlan => ApiError::not_found(
                 "No training plan yet: one is built after you submit an assessment.",
             ),

@@ -144,6 +144,13 @@ pub struct Module {
     pub level: u8,
     #[schema(min_items = 1, max_items = 50)]
     pub exercises: Vec<Exercise>,
+    /// Whether only the program's enrolled students may train it.
+    #[serde(default)]
+    pub premium: bool,
+    /// The program the module belongs to; `null` for a module of no program.
+    #[serde(default)]
+    #[schema(value_type = Option<shared::openapi::Id>, required = true)]
+    pub program_id: Option<String>,
     #[schema(value_type = shared::openapi::Timestamp)]
     pub created_at: String,
 }
@@ -156,6 +163,8 @@ impl Module {
             skill: self.skill.clone(),
             level: self.level,
             exercise_count: self.exercises.len(),
+            premium: self.premium,
+            program_id: self.program_id.clone(),
         }
     }
 }
@@ -172,6 +181,31 @@ pub struct ModuleSummary {
     pub level: u8,
     #[schema(minimum = 1, maximum = 50)]
     pub exercise_count: usize,
+    /// Whether only the program's enrolled students may train it (403
+    /// `enrollment_required` for anyone else).
+    #[serde(default)]
+    pub premium: bool,
+    /// The program the module belongs to; `null` for a module of no program.
+    #[serde(default)]
+    #[schema(value_type = Option<shared::openapi::Id>, required = true)]
+    pub program_id: Option<String>,
+}
+
+/// One entry of `GET /learning/enrollments`: a program the student bought, and the order
+/// that bought it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Enrollment {
+    #[schema(value_type = shared::openapi::Id)]
+    pub program_id: String,
+    /// The program's name as the order knew it; `null` when the order did not say.
+    #[schema(required = true)]
+    pub program_name: Option<String>,
+    /// The confirmed order that enrolled the student.
+    #[schema(value_type = shared::openapi::Id)]
+    pub order_id: String,
+    #[schema(value_type = shared::openapi::Timestamp)]
+    pub enrolled_at: String,
 }
 
 /// A page of a list (one shape for every list).

@@ -73,6 +73,13 @@ pub struct NewModule {
     pub level: Level,
     #[schema(min_items = 1, max_items = 50)]
     pub exercises: Vec<NewExercise>,
+    /// Only the program's enrolled students may train a premium module (default `false`);
+    /// a premium module names its program.
+    #[schema(default = false)]
+    pub premium: Option<bool>,
+    /// The program the module belongs to (required when `premium`).
+    #[schema(value_type = Option<shared::openapi::Id>)]
+    pub program_id: Option<String>,
 }
 
 impl FromJson for NewModule {
@@ -103,11 +110,30 @@ impl FromJson for NewModule {
                 }
             }
         }
+        let premium: Option<Option<bool>> = f.optional("premium");
+        let raw_program: Option<Option<String>> = f.optional("programId");
+        let program_id = match raw_program
+            .as_ref()
+            .map(|p| p.as_deref().map(shared::canonical_id))
+        {
+            Some(Some(None)) => {
+                f.error("programId", "is not a valid id");
+                None
+            }
+            Some(Some(Some(id))) => Some(Some(id)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        if premium == Some(Some(true)) && program_id == Some(None) {
+            f.error("programId", "is required for a premium module");
+        }
         Some(Self {
             title: title?,
             skill: skill?,
             level: level?,
             exercises: exercises?,
+            premium: premium?,
+            program_id: program_id?,
         })
     }
 }
@@ -128,6 +154,8 @@ impl NewModule {
                     answer_index: e.answer_index.0,
                 })
                 .collect(),
+            premium: self.premium.unwrap_or(false),
+            program_id: self.program_id,
             created_at,
         }
     }
@@ -291,6 +319,36 @@ mod tests {
         let unknown =
             json!([{"prompt": "p", "choices": ["a", "b"], "answerIndex": 0, "hint": "x"}]);
         assert_eq!(invalid_fields(&module(unknown)), ["exercises[0].hint"]);
+    }
+
+    #[test]
+    fn a_premium_module_names_a_valid_program() {
+        let exercises = json!([{"prompt": "p", "choices": ["a", "b"], "answerIndex": 0}]);
+        let with = |premium: Value, program: Value| {
+            let mut body = module(exercises.clone());
+            body["premium"] = premium;
+            body["programId"] = program;
+            body
+        };
+        let program = "01jdemp0000000000000000001";
+        let m = parse(&with(json!(true), json!(program))).map(|m| m.into_module("t".into()));
+        assert!(matches!(&m, Ok(m) if m.premium
+            && m.program_id.as_deref() == Some("01JDEMP0000000000000000001")));
+        let free = parse(&module(exercises.clone())).map(|m| m.into_module("t".into()));
+        assert!(matches!(&free, Ok(m) if !m.premium && m.program_id.is_none()));
+        assert_eq!(
+            invalid_fields(&with(json!(true), json!(null))),
+            ["programId"]
+        );
+        assert_eq!(
+            invalid_fields(&with(json!(true), json!("nope"))),
+            ["programId"]
+        );
+        assert_eq!(
+            invalid_fields(&with(json!("yes"), json!(program))),
+            ["premium"]
+        );
+        assert_eq!(invalid_fields(&with(json!(false), json!(7))), ["programId"]);
     }
 
     /// The largest valid module, every character a 12-byte JSON escape, fits the limit.

@@ -1,7 +1,8 @@
 //! The consumer of learning's queue: on `attempt_graded`, build the student's plan and queue
 //! `plan_ready`, in one transaction. Redelivery is expected (at-least-once queues, a relay
 //! retried after it sent): the plan's key is made from the event, so a second delivery
-//! finds the plan there, writes nothing and is acknowledged.
+//! finds the plan there, writes nothing and is acknowledged. A premium module is suggested
+//! only to a student enrolled in its program when the plan is built.
 
 use std::sync::Arc;
 
@@ -76,9 +77,12 @@ async fn build(app: Arc<App>, message: SqsMessage) -> Result<(), MessageError> {
             ratio: s.ratio,
         })
         .collect();
+    // A premium module only for a student enrolled in its program.
+    let programs = app.store.enrolled_programs(&envelope.user_id).await?;
     let mut catalogue = Vec::new();
     for r in results.iter().filter(|r| r.ratio < WEAK_BELOW) {
-        catalogue.extend(app.store.modules_of(&r.skill).await?);
+        let modules = app.store.modules_of(&r.skill).await?;
+        catalogue.extend(modules.into_iter().filter(|m| m.open_to(&programs)));
     }
     let items = build_plan(&results, &catalogue);
     let now = app.clock.now();

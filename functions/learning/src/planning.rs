@@ -35,6 +35,17 @@ pub struct CatalogueEntry {
     pub module_id: String,
     pub skill: String,
     pub level: u8,
+    /// The program of a premium module: open only to that program's enrolled students.
+    pub premium_program: Option<String>,
+}
+
+impl CatalogueEntry {
+    /// Whether a student enrolled in `programs` may train it.
+    pub fn open_to(&self, programs: &[String]) -> bool {
+        self.premium_program
+            .as_ref()
+            .is_none_or(|p| programs.contains(p))
+    }
 }
 
 pub fn target_level(ratio: f64) -> u8 {
@@ -149,7 +160,18 @@ mod tests {
             module_id: id.to_owned(),
             skill: skill.to_owned(),
             level,
+            premium_program: None,
         }
+    }
+
+    #[test]
+    fn a_premium_module_is_open_to_its_programs_students_only() {
+        let mut m = module("m", "fractions", 2);
+        assert!(m.open_to(&[]));
+        m.premium_program = Some("p1".into());
+        assert!(!m.open_to(&[]));
+        assert!(!m.open_to(&["p2".into()]));
+        assert!(m.open_to(&["p2".into(), "p1".into()]));
     }
 
     #[test]

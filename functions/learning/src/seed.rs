@@ -1,6 +1,8 @@
 //! The demo catalogue `make dev` seeds: a module for each demo skill (the diagnostic's
-//! `fractions`, `equations`, `geometry`) at each level 1..=5, three exercises each. Ids are
-//! fixed, so running it again changes nothing (conditional puts).
+//! `fractions`, `equations`, `geometry`) at each level 1..=5, three exercises each, and the
+//! demo program's premium modules (one per skill, at level 5), which open to the students
+//! who bought the program (inventory's demo product `01JDEMP0000000000000000001` sells
+//! it). Ids are fixed, so running it again changes nothing (conditional puts).
 
 use serde::Serialize;
 use shared::clock::rfc3339;
@@ -9,6 +11,9 @@ use shared::store::StoreError;
 use crate::App;
 use crate::model::{Exercise, Level, Module};
 use crate::store::Created;
+
+/// The demo program: inventory's first demo product sells it.
+pub const DEMO_PROGRAM: &str = "01JDEMR0000000000000000001";
 
 pub const SKILLS: [&str; 3] = ["fractions", "equations", "geometry"];
 const EXERCISES_PER_MODULE: u32 = 3;
@@ -62,7 +67,7 @@ pub fn demo_modules(now: &str) -> Vec<Module> {
     for (s, skill) in SKILLS.iter().enumerate() {
         for level in u32::from(Level::MIN)..=u32::from(Level::MAX) {
             let n = s as u32 * 10 + level;
-            let exercises = (0..EXERCISES_PER_MODULE)
+            let exercises: Vec<Exercise> = (0..EXERCISES_PER_MODULE)
                 .map(|k| {
                     let (prompt, mut choices) = exercise(skill, level, k);
                     // The right answer is first; rotate so it moves around.
@@ -75,15 +80,28 @@ pub fn demo_modules(now: &str) -> Vec<Module> {
                     }
                 })
                 .collect();
+            let title = skill[..1].to_uppercase() + &skill[1..];
+            if level == u32::from(Level::MAX) {
+                // The program's module of this skill: the same exercises, premium.
+                modules.push(Module {
+                    id: format!("01JDEMM{:019}", n + 100),
+                    title: format!("{title} · program level {level}"),
+                    skill: (*skill).to_owned(),
+                    level: level as u8,
+                    exercises: exercises.clone(),
+                    premium: true,
+                    program_id: Some(DEMO_PROGRAM.to_owned()),
+                    created_at: now.to_owned(),
+                });
+            }
             modules.push(Module {
                 id: format!("01JDEMM{n:019}"),
-                title: format!(
-                    "{} · level {level}",
-                    skill[..1].to_uppercase() + &skill[1..]
-                ),
+                title: format!("{title} · level {level}"),
                 skill: (*skill).to_owned(),
                 level: level as u8,
                 exercises,
+                premium: false,
+                program_id: None,
                 created_at: now.to_owned(),
             });
         }
@@ -112,16 +130,23 @@ mod tests {
     #[test]
     fn the_demo_modules_cover_every_skill_and_level_with_valid_exercises() {
         let modules = demo_modules("2026-11-24T12:00:00Z");
-        assert_eq!(modules.len(), 15);
+        assert_eq!(modules.len(), 18);
         for skill in SKILLS {
+            let premium: Vec<&Module> = modules
+                .iter()
+                .filter(|m| m.skill == skill && m.premium)
+                .collect();
+            assert_eq!(premium.len(), 1, "{skill}");
+            assert_eq!(premium[0].program_id.as_deref(), Some(DEMO_PROGRAM));
             let mut levels: Vec<u8> = modules
                 .iter()
-                .filter(|m| m.skill == skill)
+                .filter(|m| m.skill == skill && !m.premium)
                 .map(|m| m.level)
                 .collect();
             levels.sort_unstable();
             assert_eq!(levels, [1, 2, 3, 4, 5], "{skill}");
         }
+        assert!(shared::is_id(DEMO_PROGRAM));
         for m in &modules {
             assert!(shared::is_id(&m.id), "{}", m.id);
             for e in &m.exercises {

@@ -66,7 +66,8 @@ pub struct Started {
 /// Start a training session on a module
 ///
 /// The session holds the module's exercises as they are now; submit one answer per
-/// exercise to `POST /v1/learning/sessions/{id}/submit`.
+/// exercise to `POST /v1/learning/sessions/{id}/submit`. A premium module opens only to
+/// the students enrolled in its program (`GET /v1/learning/enrollments`).
 #[utoipa::path(
     post,
     path = "/v1/learning/sessions",
@@ -82,7 +83,7 @@ pub struct Started {
                 parameters(("id" = "$response.body#/sessionId")))),
          )),
     ),
-    extensions(("x-problems" = json!({"404": ["not_found"]}))),
+    extensions(("x-problems" = json!({"403": ["enrollment_required"], "404": ["not_found"]}))),
 )]
 pub async fn handle_start(app: &App, req: Request) -> HttpResult {
     let caller = app.verifier.authenticate(&req, app.clock.now())?;
@@ -92,6 +93,12 @@ pub async fn handle_start(app: &App, req: Request) -> HttpResult {
         .module(&input.module_id)
         .await?
         .ok_or(Error::ModuleNotFound)?;
+    if module.premium {
+        let program = module.program_id.as_deref().unwrap_or_default();
+        if !app.store.is_enrolled(&caller.user_id, program).await? {
+            return Err(Error::EnrollmentRequired.into());
+        }
+    }
     let session = Session {
         id: shared::new_id(),
         user_id: caller.user_id,

@@ -8,6 +8,8 @@
 //! | `USER#<userId>`  | `SESSION#<id>`                     | a training session                            |
 //! | `USER#<userId>`  | `PROGRESS#<skill>`                 | `sessions` count, `masteredLevels` set        |
 //! | `USER#<userId>`  | `DAYS`                             | `days`: UTC days (since epoch) with a session |
+//! | `USER#<userId>`  | `ENROLLMENT#<programId>`           | an enrollment, with the order that made it    |
+//! | `USER#<userId>`  | `REVOKED#<orderId>`                | an order cancelled: it enrolls nobody again   |
 //! | `OUTBOX#<event>` | `<queue>`                          | events waiting for the relay                  |
 //!
 //! A plan's key is made from its `attempt_graded` event alone, so a redelivered event finds
@@ -17,7 +19,12 @@
 //!
 //! Every write that must happen with another is a transaction of named items, built here: a
 //! module and its catalogue entry, a plan and its `plan_ready`, a submitted session with
-//! its progress, its plan's change and `plan_completed`.
+//! its progress, its plan's change and `plan_completed`, an enrollment and `enrolled`.
+//!
+//! An enrollment is made by a confirmed order and revoked by that order's cancellation.
+//! Both are idempotent: a second `order_confirmed` finds the enrollment there (conditional
+//! put), a second cancellation finds nothing to delete; and a cancellation that overtakes
+//! its confirmation leaves a `REVOKED#` marker the confirmation checks in its transaction.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -34,7 +41,9 @@ use shared::transaction::{Tx, TxError};
 use time::OffsetDateTime;
 
 use crate::epoch_day;
-use crate::model::{Module, ModuleSummary, Plan, Session, SessionResult, SkillProgress};
+use crate::model::{
+    Enrollment, Module, ModuleSummary, Plan, Session, SessionResult, SkillProgress,
+};
 use crate::planning::CatalogueEntry;
 
 const CATALOGUE: &str = "CATALOGUE";
@@ -108,6 +117,24 @@ fn progress_key(user_id: &str, skill: &str) -> Item {
 fn days_key(user_id: &str) -> Item {
     key(user_pk(user_id), "DAYS")
 }
+fn enrollment_key(user_id: &str, program_id: &str) -> Item {
+    key(user_pk(user_id), format!("ENROLLMENT#{program_id}"))
+}
+fn revoked_key(user_id: &str, order_id: &str) -> Item {
+    key(user_pk(user_id), format!("REVOKED#{order_id}"))
+}
+
+/// What enrolling a student found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enrolled {
+    /// The enrollment and its `enrolled` are stored.
+    New,
+    /// The student is enrolled in the program already (a redelivered `order_confirmed`):
+    /// nothing was written.
+    Already,
+    /// The order was cancelled before its confirmation arrived: nothing was written.
+    Revoked,
+}
 
 /// A put of a new item under `item_key`.
 fn put_new(table: &str, item_key: Item, attributes: Item) -> Result<TransactWriteItem, StoreError> {
@@ -116,12 +143,40 @@ fn put_new(table: &str, item_key: Item, attributes: Item) -> Result<TransactWrit
     shared::dynamo::put_new(table, item)
 }
 
+/// A put that replaces whatever is under `item_key`.
+fn put(table: &str, item_key: Item, attributes: Item) -> Result<TransactWriteItem, StoreError> {
+    let mut item = attributes;
+    item.extend(item_key);
+    Ok(TransactWriteItem::builder()
+        .put(
+            aws_sdk_dynamodb::types::Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .build()
+                .map_err(StoreError::corrupt)?,
+        )
+        .build())
+}
+
 fn update(
     built: Result<Update, aws_sdk_dynamodb::error::BuildError>,
 ) -> Result<TransactWriteItem, StoreError> {
     Ok(TransactWriteItem::builder()
         .update(built.map_err(StoreError::corrupt)?)
         .build())
+}
+
+/// A page of a query whose items each hold their document in `doc`.
+async fn doc_page<T: serde::de::DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    page: &PageRequest,
+    codec: &CursorCodec,
+    scope: &str,
+) -> Result<(Vec<T>, Option<String>), StoreError> {
+    let page = query_page(query, page, codec, scope)
+        .await?
+        .parse(|item| from_json(item, "doc"))?;
+    Ok((page.items, page.next_cursor))
 }
 
 /// A plan with the key it is stored under.
@@ -203,10 +258,7 @@ impl Store {
         codec: &CursorCodec,
         scope: &str,
     ) -> Result<(Vec<ModuleSummary>, Option<String>), StoreError> {
-        let page = query_page(self.catalogue_query(skill), page, codec, scope)
-            .await?
-            .parse(|item| from_json(item, "doc"))?;
-        Ok((page.items, page.next_cursor))
+        doc_page(self.catalogue_query(skill), page, codec, scope).await
     }
 
     /// Every module of `skill` (at most a few per level), for the planner.
@@ -220,6 +272,12 @@ impl Store {
                     module_id: m.id,
                     skill: m.skill,
                     level: m.level,
+                    premium_program: if m.premium {
+                        // A premium module always names its program (see NewModule).
+                        Some(m.program_id.unwrap_or_default())
+                    } else {
+                        None
+                    },
                 });
             }
         }
@@ -449,6 +507,143 @@ impl Store {
             .expression_attribute_names("#days", "days")
             .expression_attribute_values(":day", AttributeValue::Ns(vec![epoch_day.to_string()]));
         Ok(vec![update(progress.build())?, update(days.build())?])
+    }
+
+    // ------------------------------------------------------------ enrollments
+
+    /// Enrolls `user_id` in the enrollment's program and queues `enrolled` (for
+    /// notifications) in one transaction, unless the student is enrolled already or the
+    /// order was cancelled meanwhile.
+    pub async fn enroll(
+        &self,
+        user_id: &str,
+        enrollment: &Enrollment,
+        event: &Envelope,
+        now: OffsetDateTime,
+    ) -> Result<Enrolled, StoreError> {
+        let not_revoked = aws_sdk_dynamodb::types::ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(revoked_key(user_id, &enrollment.order_id)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push(
+            "enrollment",
+            put_new(
+                &self.table,
+                enrollment_key(user_id, &enrollment.program_id),
+                HashMap::from([
+                    ("doc".to_owned(), to_json(enrollment)?),
+                    ("orderId".to_owned(), s(&enrollment.order_id)),
+                ]),
+            )?,
+        )
+        .push(
+            "not_revoked",
+            TransactWriteItem::builder()
+                .condition_check(not_revoked)
+                .build(),
+        )
+        .extend(
+            "outbox",
+            shared::outbox::items(&self.table, event, &[queues::NOTIFICATIONS], now)?,
+        );
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(Enrolled::New),
+            Err(TxError::Cancelled(c)) if c.failed("not_revoked") => Ok(Enrolled::Revoked),
+            Err(TxError::Cancelled(c)) if c.failed("enrollment") => Ok(Enrolled::Already),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Revokes the enrollment `order_id` made in `program_id`, if there is one, and marks
+    /// the order revoked, so that its confirmation, delivered late, enrolls nobody. An
+    /// enrollment another order made stays. Returns whether an enrollment was deleted.
+    pub async fn revoke(
+        &self,
+        user_id: &str,
+        program_id: &str,
+        order_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let marker = || {
+            put(
+                &self.table,
+                revoked_key(user_id, order_id),
+                HashMap::from([("revokedAt".to_owned(), s(rfc3339(now)))]),
+            )
+        };
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(enrollment_key(user_id, program_id)))
+            .condition_expression("orderId = :order")
+            .expression_attribute_values(":order", s(order_id))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push("marker", marker()?).push(
+            "enrollment",
+            TransactWriteItem::builder().delete(delete).build(),
+        );
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(true),
+            Err(TxError::Cancelled(c)) if c.failed("enrollment") => {
+                let mut tx = Tx::new();
+                tx.push("marker", marker()?);
+                tx.write_once(&self.client).await?;
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether the student is enrolled in `program_id`.
+    pub async fn is_enrolled(&self, user_id: &str, program_id: &str) -> Result<bool, StoreError> {
+        Ok(shared::dynamo::get_item(
+            &self.client,
+            &self.table,
+            enrollment_key(user_id, program_id),
+        )
+        .await?
+        .is_some())
+    }
+
+    /// The programs the student is enrolled in (a few), for the planner.
+    pub async fn enrolled_programs(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        let mut programs = Vec::new();
+        let mut pages = Pages::new(self.enrollments_query(user_id));
+        while let Some(items) = pages.next().await? {
+            for item in &items {
+                let e: Enrollment = from_json(item, "doc")?;
+                programs.push(e.program_id);
+            }
+        }
+        Ok(programs)
+    }
+
+    fn enrollments_query(
+        &self,
+        user_id: &str,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :enrollment)")
+            .expression_attribute_values(":pk", s(user_pk(user_id)))
+            .expression_attribute_values(":enrollment", s("ENROLLMENT#"))
+            .consistent_read(true)
+    }
+
+    /// A page of the student's enrollments, by program id.
+    pub async fn enrollments(
+        &self,
+        user_id: &str,
+        page: &PageRequest,
+        codec: &CursorCodec,
+        scope: &str,
+    ) -> Result<(Vec<Enrollment>, Option<String>), StoreError> {
+        doc_page(self.enrollments_query(user_id), page, codec, scope).await
     }
 
     // ------------------------------------------------------------ progress

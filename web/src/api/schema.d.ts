@@ -369,6 +369,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/learning/enrollments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my enrollments
+         * @description The programs the caller bought, by program id: each opens its premium modules.
+         */
+        get: operations["listEnrollments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/learning/modules": {
         parameters: {
             query?: never;
@@ -448,7 +468,8 @@ export interface paths {
         /**
          * Start a training session on a module
          * @description The session holds the module's exercises as they are now; submit one answer per
-         *     exercise to `POST /v1/learning/sessions/{id}/submit`.
+         *     exercise to `POST /v1/learning/sessions/{id}/submit`. A premium module opens only to
+         *     the students enrolled in its program (`GET /v1/learning/enrollments`).
          */
         post: operations["startSession"];
         delete?: never;
@@ -867,6 +888,18 @@ export interface components {
         DisplayName: string;
         /** @description An email address, any case: at most 254 characters as sent; white space around it is removed; then `local@domain` with no white space or control characters, a local part of 1 to 64 characters and two or more dot-separated domain labels of 1 to 63 characters. Compared and stored lower-cased. */
         Email: string;
+        /**
+         * @description One entry of `GET /learning/enrollments`: a program the student bought, and the order
+         *     that bought it.
+         */
+        Enrollment: {
+            enrolledAt: components["schemas"]["Timestamp"];
+            /** @description The confirmed order that enrolled the student. */
+            orderId: components["schemas"]["Id"];
+            programId: components["schemas"]["Id"];
+            /** @description The program's name as the order knew it; `null` when the order did not say. */
+            programName: string | null;
+        };
         /** @description One invalid field of a request, by its JSON path (`email`, `questions[2].choices`). */
         FieldError: {
             field: string;
@@ -963,6 +996,9 @@ export interface components {
             id: components["schemas"]["Id"];
             /** Format: int32 */
             level: number;
+            /** @description Whether only the program's enrolled students may train it. */
+            premium?: boolean;
+            programId: components["schemas"]["Id"] | null;
             skill: string;
             title: string;
         };
@@ -984,6 +1020,12 @@ export interface components {
             id: components["schemas"]["Id"];
             /** Format: int32 */
             level: number;
+            /**
+             * @description Whether only the program's enrolled students may train it (403
+             *     `enrollment_required` for anyone else).
+             */
+            premium?: boolean;
+            programId: components["schemas"]["Id"] | null;
             skill: string;
             title: string;
         };
@@ -1019,6 +1061,13 @@ export interface components {
         NewModule: {
             exercises: components["schemas"]["NewModuleExercise"][];
             level: components["schemas"]["ModuleLevel"];
+            /**
+             * @description Only the program's enrolled students may train a premium module (default `false`);
+             *     a premium module names its program.
+             * @default false
+             */
+            premium: boolean | null;
+            program_id?: components["schemas"]["Id"] | null;
             skill: components["schemas"]["Slug40"];
             title: components["schemas"]["Text1To200"];
         };
@@ -1250,12 +1299,31 @@ export interface components {
             nextCursor: string | null;
         };
         /** @description A page of a list, as every list answers: `{items, nextCursor}`. */
+        Page_Enrollment: {
+            items: {
+                enrolledAt: components["schemas"]["Timestamp"];
+                /** @description The confirmed order that enrolled the student. */
+                orderId: components["schemas"]["Id"];
+                programId: components["schemas"]["Id"];
+                /** @description The program's name as the order knew it; `null` when the order did not say. */
+                programName: string | null;
+            }[];
+            /** @description The cursor of the next page; `null` on the last one. */
+            nextCursor: string | null;
+        };
+        /** @description A page of a list, as every list answers: `{items, nextCursor}`. */
         Page_ModuleSummary: {
             items: {
                 exerciseCount: number;
                 id: components["schemas"]["Id"];
                 /** Format: int32 */
                 level: number;
+                /**
+                 * @description Whether only the program's enrolled students may train it (403
+                 *     `enrollment_required` for anyone else).
+                 */
+                premium?: boolean;
+                programId: components["schemas"]["Id"] | null;
                 skill: string;
                 title: string;
             }[];
@@ -3797,6 +3865,81 @@ export interface operations {
             };
         };
     };
+    listEnrollments: {
+        parameters: {
+            query?: {
+                /** @description How many items, 1 to 100 (20 when absent). */
+                limit?: number;
+                /** @description `nextCursor` of the previous page of this same list; anything else is a 400. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's enrollments, by program id. */
+            200: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Enrollment"];
+                };
+            };
+            /** @description Problem: validation_failed. */
+            400: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized. */
+            401: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Problem: internal. */
+            500: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal";
+                        /** @constant */
+                        status?: 500;
+                    };
+                };
+            };
+        };
+    };
     listModules: {
         parameters: {
             query?: {
@@ -4173,6 +4316,22 @@ export interface operations {
                         code?: "unauthorized";
                         /** @constant */
                         status?: 401;
+                    };
+                };
+            };
+            /** @description Problem: enrollment_required. */
+            403: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "enrollment_required";
+                        /** @constant */
+                        status?: 403;
                     };
                 };
             };

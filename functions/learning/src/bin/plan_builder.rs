@@ -1,18 +1,8 @@
 //! Consumes learning's queue: builds a plan for every `attempt_graded`.
-use std::sync::Arc;
-
-use aws_lambda_events::event::sqs::SqsEvent;
-use lambda_runtime::{LambdaEvent, service_fn};
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
-    let app = Arc::new(learning::App::from_env().await?);
-    let app = &app;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, std::convert::Infallible>(
-            learning::plan_builder::handle_batch(app, event.payload).await,
-        )
-    }))
+    learning::consume(|app, batch| async move {
+        learning::plan_builder::handle_batch(&app, batch).await
+    })
     .await
 }

@@ -24,7 +24,7 @@ const MALFORMED: [&str; 6] = ["{", "not json", "[1, 2]", "\"a string\"", "", "nu
 
 /// The sample event of `function`, changed as `with` says, through its real handler.
 async fn send(h: &Harness, function: &str, with: With<'_>) -> Response<Body> {
-    use learning::{modules, progress, sessions};
+    use learning::{enrollments, modules, progress, sessions};
     let req = testkit::event(function, with);
     match function {
         "LearningCreateModuleFunction" => call!(h, modules::handle_create, req),
@@ -33,6 +33,7 @@ async fn send(h: &Harness, function: &str, with: With<'_>) -> Response<Body> {
         "LearningStartSessionFunction" => call!(h, sessions::handle_start, req),
         "LearningSubmitSessionFunction" => call!(h, sessions::handle_submit, req),
         "LearningGetProgressFunction" => call!(h, progress::handle_progress, req),
+        "LearningListEnrollmentsFunction" => call!(h, enrollments::handle_list, req),
         other => panic!("no handler for {other}"),
     }
 }
@@ -242,11 +243,64 @@ async fn build_plan(h: &Harness, user: &str, skills: Value) {
     );
 }
 
+const PROGRAM: &str = "01JDEMR0000000000000000001";
+const ORDER: &str = "01JDEMQ0000000000000000001";
+
+/// A premium module of `PROGRAM` created by the admin; its id.
+async fn premium_module(h: &Harness, skill: &str, level: u8) -> String {
+    let token = admin(h);
+    let mut body = module_body(skill, level, 1);
+    body["premium"] = json!(true);
+    body["programId"] = json!(PROGRAM);
+    let r = send(h, "LearningCreateModuleFunction", sending(&token, body)).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", body_json(&r));
+    let created = body_json(&r);
+    assert_eq!(created["premium"], true);
+    assert_eq!(created["programId"], PROGRAM);
+    created["id"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The enroll function's sample message, as `user`'s order `order_id` of `PROGRAM` with
+/// the event `kind`; the ids of the messages that failed.
+async fn deliver(h: &Harness, user: &str, kind: EventType, data: Value) -> Vec<String> {
+    let mut event: SqsEvent = testkit::sample_as("LearningEnrollFunction");
+    let order_event = Envelope::new(kind, user, data, h.clock.as_ref());
+    event.records[0].body = Some(serde_json::to_string(&order_event).unwrap_or_default());
+    let response = learning::enrollments::handle_batch(&h.app, event).await;
+    response
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect()
+}
+
+fn order_data(order_id: &str) -> Value {
+    json!({"orderId": order_id, "productName": "Premium math", "total": "19,000 KRW",
+           "reason": null, "programId": PROGRAM})
+}
+
+async fn enrollments(h: &Harness, user: &str) -> Value {
+    let token = student(h, user);
+    let r = send(h, "LearningListEnrollmentsFunction", by(&token)).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", body_json(&r));
+    body_json(&r)
+}
+
+async fn start(h: &Harness, user: &str, module_id: &str) -> Response<Body> {
+    let token = student(h, user);
+    send(
+        h,
+        "LearningStartSessionFunction",
+        sending(&token, json!({"moduleId": module_id})),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn every_endpoint_wants_a_signed_in_caller_and_stores_nothing_without_one() {
     let h = harness().await;
     let functions = http_functions();
-    assert_eq!(functions.len(), 6, "{functions:?}");
+    assert_eq!(functions.len(), 7, "{functions:?}");
     for function in &functions {
         // The sample events carry a placeholder, not a token.
         let unauthorized = (StatusCode::UNAUTHORIZED, "unauthorized");
@@ -371,19 +425,25 @@ async fn modules_are_listed_by_skill_then_level_and_filtered_by_skill() {
 #[tokio::test]
 async fn listing_modules_refuses_a_bad_skill_limit_or_cursor() {
     let h = harness().await;
-    let kim = student(&h, KIM);
-    for (q, field) in [
+    let cases = [
         (json!({"skill": "a#b"}), "skill"),
         (json!({"limit": "0"}), "limit"),
         (json!({"cursor": "x"}), "cursor"),
-    ] {
+    ];
+    assert_queries_refused(&h, "LearningListModulesFunction", &cases).await;
+}
+
+/// Each query of `cases`, sent by Kim to the list `function`, is a 400 naming its field.
+async fn assert_queries_refused(h: &Harness, function: &str, cases: &[(Value, &str)]) {
+    let kim = student(h, KIM);
+    for (q, field) in cases {
         let with = With {
             query: Some(q.clone()),
             ..by(&kim)
         };
-        let r = send(&h, "LearningListModulesFunction", with).await;
+        let r = send(h, function, with).await;
         assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
-        assert_eq!(problem_fields(&r), [field], "{q}");
+        assert_eq!(problem_fields(&r), [*field], "{q}");
     }
 }
 
@@ -592,4 +652,192 @@ async fn progress_starts_empty_and_counts_each_skills_sessions_for_the_caller_al
         ], "streakDays": 1})
     );
     assert_eq!(progress(&h, LEE).await, empty);
+}
+
+// ------------------------------------------------------------------ enrollments
+
+#[tokio::test]
+async fn a_premium_module_is_listed_as_such_and_needs_a_program_id() {
+    let h = harness().await;
+    let id = premium_module(&h, "fractions", 4).await;
+    let free = module(&h, "fractions", 1, 1).await;
+    let kim = student(&h, KIM);
+    let r = send(&h, "LearningListModulesFunction", by(&kim)).await;
+    let listed = body_json(&r);
+    let shown = |id: &str| {
+        listed["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["id"] == id)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(shown(&id)["premium"], true);
+    assert_eq!(shown(&id)["programId"], PROGRAM);
+    assert_eq!(shown(&free)["premium"], false);
+    assert_eq!(shown(&free)["programId"], Value::Null);
+
+    let before = table(&h).await;
+    let token = admin(&h);
+    let with_fields = |premium: Value, program: Value| {
+        let mut body = module_body("fractions", 2, 1);
+        body["premium"] = premium;
+        body["programId"] = program;
+        body
+    };
+    let cases: [(Value, &[&str]); 4] = [
+        (with_fields(json!(true), json!(null)), &["programId"]),
+        (with_fields(json!(true), json!("nope")), &["programId"]),
+        (with_fields(json!(1), json!(PROGRAM)), &["premium"]),
+        (with_fields(json!(false), json!(7)), &["programId"]),
+    ];
+    assert_fields_refused(&h, "LearningCreateModuleFunction", || by(&token), &cases).await;
+    assert_eq!(table(&h).await, before, "a refused module stores nothing");
+}
+
+#[tokio::test]
+async fn an_order_confirmed_twice_enrolls_once_opens_the_module_and_a_cancel_closes_it() {
+    let h = harness().await;
+    let id = premium_module(&h, "fractions", 4).await;
+    let before = table(&h).await;
+    let r = start(&h, KIM, &id).await;
+    assert_problem(&r, StatusCode::FORBIDDEN, "enrollment_required");
+    assert_eq!(table(&h).await, before, "a refused start stores nothing");
+    assert_eq!(enrollments(&h, KIM).await["items"], json!([]));
+
+    // The same order_confirmed delivered twice: one enrollment, one `enrolled`.
+    for _ in 0..2 {
+        let failed = deliver(&h, KIM, EventType::OrderConfirmed, order_data(ORDER)).await;
+        assert!(failed.is_empty(), "{failed:?}");
+    }
+    let mine = enrollments(&h, KIM).await;
+    assert_eq!(
+        mine["items"],
+        json!([{"programId": PROGRAM, "programName": "Premium math", "orderId": ORDER,
+                "enrolledAt": "2026-11-24T12:00:00Z"}])
+    );
+    let enrolled: Vec<Value> =
+        h.db.outbox_bodies()
+            .await
+            .into_iter()
+            .filter(|e| e["type"] == "enrolled")
+            .collect();
+    assert_eq!(enrolled.len(), 1, "enrolled is queued once");
+    assert_eq!(enrolled[0]["userId"], KIM);
+    assert_eq!(
+        enrolled[0]["data"],
+        json!({"programId": PROGRAM, "programName": "Premium math", "orderId": ORDER})
+    );
+    let r = start(&h, KIM, &id).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", body_json(&r));
+
+    // Another student is not enrolled.
+    assert_problem(
+        &start(&h, LEE, &id).await,
+        StatusCode::FORBIDDEN,
+        "enrollment_required",
+    );
+    assert_eq!(enrollments(&h, LEE).await["items"], json!([]));
+
+    // Another order's cancellation leaves Kim's enrollment; this order's revokes it, twice.
+    let other = "01JDEMQ0000000000000000002";
+    let failed = deliver(&h, KIM, EventType::OrderCancelled, order_data(other)).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        enrollments(&h, KIM).await["items"].as_array().map(Vec::len),
+        Some(1)
+    );
+    for _ in 0..2 {
+        let failed = deliver(&h, KIM, EventType::OrderCancelled, order_data(ORDER)).await;
+        assert!(failed.is_empty(), "{failed:?}");
+    }
+    assert_eq!(enrollments(&h, KIM).await["items"], json!([]));
+    assert_problem(
+        &start(&h, KIM, &id).await,
+        StatusCode::FORBIDDEN,
+        "enrollment_required",
+    );
+
+    // Its confirmation delivered again after the cancellation enrolls nobody.
+    let failed = deliver(&h, KIM, EventType::OrderConfirmed, order_data(ORDER)).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(enrollments(&h, KIM).await["items"], json!([]));
+    // A cancellation that overtook its confirmation (the other order) blocks it as well.
+    let failed = deliver(&h, KIM, EventType::OrderConfirmed, order_data(other)).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(enrollments(&h, KIM).await["items"], json!([]));
+}
+
+#[tokio::test]
+async fn order_events_without_a_program_or_with_bad_data_enroll_nobody() {
+    let h = harness().await;
+    let before = table(&h).await;
+    let no_program =
+        json!({"orderId": ORDER, "productName": "Book", "total": null, "reason": null});
+    assert!(
+        deliver(&h, KIM, EventType::OrderConfirmed, no_program)
+            .await
+            .is_empty()
+    );
+    let rejected = deliver(&h, KIM, EventType::OrderRejected, order_data(ORDER)).await;
+    assert!(
+        rejected.is_empty(),
+        "an event enrollments does not act on is acknowledged"
+    );
+    assert_eq!(table(&h).await, before);
+    // Malformed data fails for good (the dead-letter queue keeps it).
+    for data in [
+        json!({"programId": PROGRAM}),
+        json!({"orderId": "nope", "programId": PROGRAM}),
+        json!({"orderId": ORDER, "programId": "nope"}),
+    ] {
+        let failed = deliver(&h, KIM, EventType::OrderConfirmed, data.clone()).await;
+        assert_eq!(failed.len(), 1, "{data}");
+    }
+    assert_eq!(table(&h).await, before);
+}
+
+#[tokio::test]
+async fn the_plan_builder_suggests_a_premium_module_only_to_the_enrolled() {
+    let h = harness().await;
+    let free = module(&h, "fractions", 1, 1).await;
+    let premium = premium_module(&h, "fractions", 3).await;
+    let graded = json!([{"skill": "fractions", "ratio": 0.5}]);
+    build_plan(&h, LEE, graded.clone()).await;
+    assert_eq!(
+        body_json(&plan(&h, LEE).await)["items"][0]["moduleId"],
+        free
+    );
+
+    assert!(
+        deliver(&h, KIM, EventType::OrderConfirmed, order_data(ORDER))
+            .await
+            .is_empty()
+    );
+    build_plan(&h, KIM, graded).await;
+    assert_eq!(
+        body_json(&plan(&h, KIM).await)["items"][0]["moduleId"],
+        premium
+    );
+}
+
+#[tokio::test]
+async fn enrollments_are_the_callers_and_listing_refuses_a_bad_limit_or_cursor() {
+    let h = harness().await;
+    assert!(
+        deliver(&h, KIM, EventType::OrderConfirmed, order_data(ORDER))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        enrollments(&h, KIM).await["items"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(enrollments(&h, LEE).await["items"], json!([]));
+    let cases = [
+        (json!({"limit": "0"}), "limit"),
+        (json!({"cursor": "x"}), "cursor"),
+    ];
+    assert_queries_refused(&h, "LearningListEnrollmentsFunction", &cases).await;
 }
