@@ -1,6 +1,11 @@
 //! Creates the first admin (or promotes an existing account) from `ADMIN_EMAIL` and
-//! `ADMIN_PASSWORD`. Invoked once after a deploy, and by `make dev` at start. Running it
-//! again changes nothing: an existing account keeps its password.
+//! `ADMIN_PASSWORD`. Invoked once after a deploy, and by `make dev` at start.
+//!
+//! An existing account is promoted only when its password is `ADMIN_PASSWORD`: knowing an
+//! admin's email (and signing up with it first) must not be a way to become one. When the
+//! account is already the admin and its password is not `ADMIN_PASSWORD`, the setting was
+//! changed: the account's password becomes the new one. Running it again with the same
+//! settings changes nothing.
 
 use serde::Serialize;
 use shared::auth::Role;
@@ -18,6 +23,8 @@ use crate::store::{Created, StoredUser};
 pub struct Seeded {
     pub user_id: String,
     pub created: bool,
+    /// The existing admin's password was replaced by `ADMIN_PASSWORD`.
+    pub password_changed: bool,
 }
 
 /// Why the admin could not be seeded; an operator reads it (it never holds a secret).
@@ -31,6 +38,11 @@ pub enum SeedError {
     Password(#[from] HashError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(
+        "ADMIN_EMAIL names an existing account that is not an admin and whose password is not \
+         ADMIN_PASSWORD: it was not promoted"
+    )]
+    NotPromoted,
 }
 
 fn setting<T: TryFrom<String, Error = String>>(name: &'static str) -> Result<T, SeedError> {
@@ -41,14 +53,37 @@ fn setting<T: TryFrom<String, Error = String>>(name: &'static str) -> Result<T, 
 pub async fn seed_admin(app: &App) -> Result<Seeded, SeedError> {
     let email: Email = setting("ADMIN_EMAIL")?;
     let password: Password = setting("ADMIN_PASSWORD")?;
-    if let Some(existing) = app.store.user_by_email(&email).await? {
-        if existing.role != Role::Admin {
-            app.store.set_role(&existing.id, Role::Admin).await?;
-        }
-        return Ok(Seeded {
-            user_id: existing.id,
+    seed(app, &email, &password).await
+}
+
+/// Makes `email` an admin whose password is `password`: creates the account, promotes an
+/// existing one whose password it is, or changes the existing admin's password to it.
+pub async fn seed(app: &App, email: &Email, password: &Password) -> Result<Seeded, SeedError> {
+    if let Some(existing) = app.store.user_by_email(email).await? {
+        let matches = passwords::verify(
+            password.expose().to_owned(),
+            Some(existing.password_hash.clone()),
+        )
+        .await?;
+        let mut seeded = Seeded {
+            user_id: existing.id.clone(),
             created: false,
-        });
+            password_changed: false,
+        };
+        match (existing.role, matches) {
+            (Role::Admin, true) => {}
+            (_, true) => app.store.set_role(&existing.id, Role::Admin).await?,
+            (Role::Admin, false) => {
+                let hash = passwords::hash(password.expose().to_owned()).await?;
+                if !app.store.set_admin_password(&existing.id, &hash).await? {
+                    // No longer an admin (or gone) meanwhile: decide again.
+                    return Box::pin(seed(app, email, password)).await;
+                }
+                seeded.password_changed = true;
+            }
+            (_, false) => return Err(SeedError::NotPromoted),
+        }
+        return Ok(seeded);
     }
     let user = StoredUser {
         id: shared::new_id(),
@@ -63,12 +98,13 @@ pub async fn seed_admin(app: &App) -> Result<Seeded, SeedError> {
         created_at: rfc3339(app.clock.now()),
         password_hash: passwords::hash(password.expose().to_owned()).await?,
     };
-    match app.store.create_user(&user, &email).await? {
+    match app.store.create_user(&user, email).await? {
         Created::New => Ok(Seeded {
             user_id: user.id,
             created: true,
+            password_changed: false,
         }),
-        // Created concurrently by another invocation: promote that one.
-        Created::EmailTaken => Box::pin(seed_admin(app)).await,
+        // Created concurrently by another invocation: decide about that one.
+        Created::EmailTaken => Box::pin(seed(app, email, password)).await,
     }
 }

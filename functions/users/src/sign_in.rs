@@ -1,15 +1,18 @@
 //! `POST /v1/auth/sign-in`: Argon2id verification, one answer for an unknown email and a
-//! wrong password, and a per-account limit on failures.
+//! wrong password, and a limit on failures per account and client address.
 
 use http::StatusCode;
-use lambda_http::Request;
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
 use shared::http::{Fields, FromJson, HttpResult, json, json_body};
 
 use crate::model::Email;
 use crate::sessions::{self, SignedIn};
+use crate::store::Reservation;
 use crate::{App, Error, passwords};
 
-/// Failures allowed per account in one window before sign-in answers 429.
+/// Passwords checked per account and client address in one window before sign-in answers
+/// 429.
 pub const MAX_FAILURES: u32 = 5;
 pub const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
 
@@ -42,12 +45,27 @@ impl FromJson for SignIn {
     }
 }
 
-pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, Error> {
+/// Signs in `input` sent from the client address `from`.
+///
+/// The attempt is reserved (counted against the limit) before the password is checked, so
+/// however many arrive at once, at most [`MAX_FAILURES`] passwords are checked per window for
+/// one email and address. Counting per address keeps someone who knows an email from locking
+/// its owner out: their failures refuse only their own address.
+pub async fn sign_in(app: &App, input: SignIn, from: &str) -> Result<SignedIn, Error> {
     let now = app.clock.now();
     let now_s = now.unix_timestamp();
-    let failures = app.store.login_failures(&input.email).await?;
-    if let Some(f) = failures.filter(|f| f.count >= MAX_FAILURES && f.window_ends > now_s) {
-        let retry_after_seconds = u64::try_from(f.window_ends - now_s).unwrap_or(1);
+    let reserved = app
+        .store
+        .reserve_sign_in(
+            &input.email,
+            from,
+            now_s,
+            MAX_FAILURES,
+            FAILURE_WINDOW_SECONDS,
+        )
+        .await?;
+    if let Reservation::Refused { window_ends } = reserved {
+        let retry_after_seconds = u64::try_from(window_ends - now_s).unwrap_or(1).max(1);
         return Err(Error::TooManyAttempts {
             retry_after_seconds,
         });
@@ -58,28 +76,37 @@ pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, Error> {
         user.as_ref().map(|u| u.password_hash.clone()),
     )
     .await?;
+    // A failure stays counted: its reservation is the record of it.
     let Some(user) = user.filter(|_| matches) else {
-        app.store
-            .record_login_failure(&input.email, now_s, FAILURE_WINDOW_SECONDS)
-            .await?;
         return Err(Error::InvalidCredentials);
     };
     let started = sessions::start(app, &user.id, user.role, &user.name, now)?;
     app.store.start_session(&started.session).await?;
-    if failures.is_some() {
-        app.store.clear_login_failures(&input.email).await?;
-    }
+    app.store.clear_sign_in_attempts(&input.email, from).await?;
     Ok(SignedIn {
         user: user.public(),
         tokens: started.tokens,
     })
 }
 
+/// The client's address as API Gateway saw it (`requestContext.http.sourceIp`); one shared
+/// name when the event carries none, so such sign-ins are still limited.
+pub fn client_address(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    }
+    .filter(|ip| !ip.is_empty())
+    .unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// Sign in
 ///
 /// One answer (401 `invalid_credentials`) for an unknown email and a wrong password. After
-/// 5 failures for one email within 15 minutes, sign-in for it answers 429 `rate_limited`
-/// (with `Retry-After`) until that window ends, even with the right password.
+/// 5 failures for one email from one client address within 15 minutes (attempts are counted
+/// before the password is checked, so concurrent ones cannot pass the limit), sign-in for
+/// that email from that address answers 429 `rate_limited` (with `Retry-After`) until the
+/// window ends, even with the right password; other addresses are not affected.
 #[utoipa::path(
     post,
     path = "/v1/auth/sign-in",
@@ -99,6 +126,6 @@ pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, Error> {
 )]
 pub async fn handle(app: &App, req: Request) -> HttpResult {
     let input: SignIn = json_body(&req)?;
-    let out = sign_in(app, input).await?;
+    let out = sign_in(app, input, &client_address(&req)).await?;
     json(StatusCode::OK, &out)
 }

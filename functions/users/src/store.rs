@@ -6,7 +6,7 @@
 //! | `EMAIL#<email>`    | `EMAIL`   | claims an email: uniqueness by conditional put  |
 //! | `REFRESH#<sha256>` | `REFRESH` | a refresh token, stored hashed                  |
 //! | `FAMILY#<id>`      | `FAMILY`  | a session: every token rotated from one sign-in |
-//! | `LOGINFAIL#<email>`| `LOGINFAIL` | failed sign-ins in the current window         |
+//! | `LOGINFAIL#<email>`| `FROM#<ip>` | sign-in attempts from one address in the current window |
 //! | `OUTBOX#<event>`   | `<queue>` | events waiting for the relay (see shared::outbox) |
 
 use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem, Update};
@@ -94,13 +94,23 @@ pub struct NewSession {
     pub first_token: RefreshRecord,
 }
 
-/// Failed sign-ins for one email in the current window.
+/// Sign-in attempts counted for one email and client address in the current window: those
+/// reserved and not (yet) cleared by a success, so failures and attempts still in flight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginFailures {
     #[serde(rename = "failures")]
     pub count: u32,
     pub window_ends: i64,
+}
+
+/// What reserving a sign-in attempt answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Counted: the password may be checked.
+    Granted,
+    /// The window already counts the limit: no password is checked until it ends.
+    Refused { window_ends: i64 },
 }
 
 /// What creating an account did.
@@ -135,8 +145,12 @@ fn refresh_key(hash: &str) -> Item {
 fn family_key(id: &str) -> Item {
     key(format!("FAMILY#{id}"), "FAMILY")
 }
-fn login_failures_key(email: &Email) -> Item {
-    key(format!("LOGINFAIL#{}", email.as_str()), "LOGINFAIL")
+/// The attempts counted for `email` from the client address `from`.
+fn login_failures_key(email: &Email, from: &str) -> Item {
+    key(
+        format!("LOGINFAIL#{}", email.as_str()),
+        format!("FROM#{from}"),
+    )
 }
 
 /// The item at `item_key` holding `record`'s attributes.
@@ -274,6 +288,24 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces the password hash of the account `id`, only while it is an admin; `false`
+    /// if it is not one (or does not exist).
+    pub async fn set_admin_password(&self, id: &str, hash: &str) -> Result<bool, StoreError> {
+        shared::dynamo::written(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(user_key(id)))
+                .update_expression("SET passwordHash = :hash")
+                .condition_expression("#role = :admin")
+                .expression_attribute_names("#role", "role")
+                .expression_attribute_values(":hash", s(hash))
+                .expression_attribute_values(":admin", s(Role::Admin.as_str()))
+                .send()
+                .await,
+        )
+    }
+
     // ------------------------------------------------------------ sessions
 
     /// Stores a new session (a sign-in's).
@@ -379,65 +411,97 @@ impl Store {
         }
     }
 
-    // ------------------------------------------------------------ failed sign-ins
+    // ------------------------------------------------------------ sign-in attempts
 
-    pub async fn login_failures(&self, email: &Email) -> Result<Option<LoginFailures>, StoreError> {
-        self.get(login_failures_key(email)).await
-    }
-
-    /// Counts one failure in the current window, or starts a new window if it has ended.
-    pub async fn record_login_failure(
+    /// Reserves one sign-in attempt for `email` from the client address `from`, before its
+    /// password is checked: one conditional write counts it in the current window (or opens
+    /// a new window if none is live), only while fewer than `max` are counted. However many
+    /// sign-ins arrive at once, at most `max` are granted per window; an attempt that is not
+    /// cleared by a success stays counted as a failure. `now` in epoch seconds.
+    pub async fn reserve_sign_in(
         &self,
         email: &Email,
+        from: &str,
         now: i64,
+        max: u32,
         window_seconds: i64,
-    ) -> Result<(), StoreError> {
-        let in_window = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(login_failures_key(email)))
-            .update_expression("ADD failures :one")
-            .condition_expression("windowEnds > :now")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now))
-            .send()
-            .await;
-        match in_window {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => {
-                let first = LoginFailures {
-                    count: 1,
-                    window_ends: now + window_seconds,
-                };
-                let mut first_item = item(login_failures_key(email), &first)?;
-                // Swept when its window ends.
-                first_item.insert(EXPIRES_AT.to_owned(), n(first.window_ends));
-                let new_window = self
-                    .client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(first_item))
-                    // Another failure may have opened the new window first: then count in it.
-                    .condition_expression("attribute_not_exists(pk) OR windowEnds <= :now")
-                    .expression_attribute_values(":now", n(now))
-                    .send()
-                    .await;
-                match new_window {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_condition_failed(&e) => Ok(()),
-                    Err(e) => Err(e.into()),
-                }
+    ) -> Result<Reservation, StoreError> {
+        // Each round either writes or sees a live window that was full a moment ago; a
+        // window that ends or opens between the two writes costs one more round.
+        for _ in 0..4 {
+            let in_window = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(login_failures_key(email, from)))
+                .update_expression("ADD failures :one")
+                .condition_expression("windowEnds > :now AND failures < :max")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":max", n(i64::from(max)))
+                .send()
+                .await;
+            match in_window {
+                Ok(_) => return Ok(Reservation::Granted),
+                Err(e) if is_condition_failed(&e) => {}
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => Err(e.into()),
+            let first = LoginFailures {
+                count: 1,
+                window_ends: now + window_seconds,
+            };
+            let mut first_item = item(login_failures_key(email, from), &first)?;
+            // Swept when its window ends.
+            first_item.insert(EXPIRES_AT.to_owned(), n(first.window_ends));
+            let new_window = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(first_item))
+                .condition_expression("attribute_not_exists(pk) OR windowEnds <= :now")
+                .expression_attribute_values(":now", n(now))
+                .send()
+                .await;
+            match new_window {
+                Ok(_) => return Ok(Reservation::Granted),
+                Err(e) if is_condition_failed(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let live = self
+                .get::<LoginFailures>(login_failures_key(email, from))
+                .await?
+                .filter(|f| f.window_ends > now);
+            if let Some(f) = live.filter(|f| f.count >= max) {
+                return Ok(Reservation::Refused {
+                    window_ends: f.window_ends,
+                });
+            }
         }
+        // Contended beyond reason: refuse briefly rather than check a password unreserved.
+        Ok(Reservation::Refused {
+            window_ends: now + 1,
+        })
     }
 
-    pub async fn clear_login_failures(&self, email: &Email) -> Result<(), StoreError> {
+    /// The attempts counted for `email` from `from`, if any (live or not).
+    pub async fn sign_in_attempts(
+        &self,
+        email: &Email,
+        from: &str,
+    ) -> Result<Option<LoginFailures>, StoreError> {
+        self.get(login_failures_key(email, from)).await
+    }
+
+    /// Forgets the attempts counted for `email` from `from` (after a successful sign-in).
+    pub async fn clear_sign_in_attempts(
+        &self,
+        email: &Email,
+        from: &str,
+    ) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(login_failures_key(email)))
+            .set_key(Some(login_failures_key(email, from)))
             .send()
             .await?;
         Ok(())
@@ -552,9 +616,9 @@ mod tests {
             window_ends: 1_700_000_900,
         };
         assert_eq!(
-            encoded(login_failures_key(&email()), &failures),
+            encoded(login_failures_key(&email(), "192.0.2.1"), &failures),
             field_by_field(
-                login_failures_key(&email()),
+                login_failures_key(&email(), "192.0.2.1"),
                 vec![("failures", n(1)), ("windowEnds", n(1_700_000_900))],
             )
         );
@@ -571,7 +635,7 @@ mod tests {
         assert_eq!(decoded::<RefreshRecord>(used), token("", true));
         assert_eq!(decoded::<Family>(family_item(true)), family("", true));
         let failures = field_by_field(
-            login_failures_key(&email()),
+            login_failures_key(&email(), "192.0.2.1"),
             vec![
                 ("failures", n(3)),
                 ("windowEnds", n(1_700_000_900)),
@@ -611,7 +675,7 @@ mod tests {
             window_ends: -1,
         };
         assert_eq!(
-            round_trip(login_failures_key(&email()), &failures),
+            round_trip(login_failures_key(&email(), "192.0.2.1"), &failures),
             failures
         );
     }
@@ -639,7 +703,7 @@ mod tests {
             assert!(matches!(read, Err(StoreError::Corrupt(_))), "{read:?}");
         }
         let text_count = field_by_field(
-            login_failures_key(&email()),
+            login_failures_key(&email(), "192.0.2.1"),
             vec![("failures", s("3")), ("windowEnds", n(1))],
         );
         let read = from_item::<LoginFailures>(text_count);

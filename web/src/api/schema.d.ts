@@ -228,8 +228,10 @@ export interface paths {
         /**
          * Sign in
          * @description One answer (401 `invalid_credentials`) for an unknown email and a wrong password. After
-         *     5 failures for one email within 15 minutes, sign-in for it answers 429 `rate_limited`
-         *     (with `Retry-After`) until that window ends, even with the right password.
+         *     5 failures for one email from one client address within 15 minutes (attempts are counted
+         *     before the password is checked, so concurrent ones cannot pass the limit), sign-in for
+         *     that email from that address answers 429 `rate_limited` (with `Retry-After`) until the
+         *     window ends, even with the right password; other addresses are not affected.
          */
         post: operations["signIn"];
         delete?: never;

@@ -3,6 +3,7 @@
 
 use http::StatusCode;
 use lambda_http::Request;
+use lambda_http::request::RequestContext;
 use serde_json::{Value, json};
 use shared::app::{Context, TableStore};
 use shared::clock::Clock;
@@ -205,6 +206,205 @@ async fn repeated_failures_lock_sign_in_until_the_window_ends() {
         event("UsersSignInFunction", None, None)
     );
     assert_eq!(after.status(), StatusCode::OK);
+}
+
+/// `req` as sent from the client address `ip` (`requestContext.http.sourceIp`).
+fn from_address(mut req: Request, ip: &str) -> Request {
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.extensions_mut().get_mut() {
+        ctx.http.source_ip = Some(ip.to_owned());
+    }
+    req
+}
+
+fn sign_in_as(email: &str, password: &str, ip: &str) -> Request {
+    from_address(
+        event(
+            "UsersSignInFunction",
+            Some(json!({"email": email, "password": password})),
+            None,
+        ),
+        ip,
+    )
+}
+
+#[tokio::test]
+async fn a_hundred_wrong_passwords_at_once_get_at_most_the_limit_checked() {
+    let h = harness().await;
+    sign_up(&h, "sample@example.com").await;
+    let attempts = (0..100).map(|_| {
+        let req = sign_in_as("sample@example.com", "guess guess", "203.0.113.7");
+        let app = &*h.app;
+        async move {
+            let handler = |req: Request| users::sign_in::handle(app, req);
+            let r = respond(req, &handler).await;
+            (r.status(), body_json(&r)["code"].clone())
+        }
+    });
+    let answers = futures::future::join_all(attempts).await;
+    let checked = answers
+        .iter()
+        .filter(|(s, code)| *s == StatusCode::UNAUTHORIZED && code == "invalid_credentials")
+        .count();
+    let limited = answers
+        .iter()
+        .filter(|(s, code)| *s == StatusCode::TOO_MANY_REQUESTS && code == "rate_limited")
+        .count();
+    // A 401 is answered only after its password was checked; a 429 before any check.
+    assert_eq!(
+        checked,
+        users::sign_in::MAX_FAILURES as usize,
+        "{answers:?}"
+    );
+    assert_eq!(checked + limited, 100, "{answers:?}");
+    let counted = h
+        .app
+        .store
+        .sign_in_attempts(&email("sample@example.com"), "203.0.113.7")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|f| f.count);
+    assert_eq!(counted, Some(users::sign_in::MAX_FAILURES));
+
+    // The attacker's address is refused, even with the right password...
+    assert_eq!(
+        signs_in_from(
+            &h,
+            "sample@example.com",
+            "correct horse battery",
+            "203.0.113.7"
+        )
+        .await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ...but the owner, elsewhere, is not locked out.
+    let owner = call!(
+        h,
+        users::sign_in::handle,
+        sign_in_as(
+            "sample@example.com",
+            "correct horse battery",
+            "198.51.100.20"
+        )
+    );
+    assert_eq!(owner.status(), StatusCode::OK, "{}", body_json(&owner));
+}
+
+#[tokio::test]
+async fn a_success_clears_its_address_count() {
+    let h = harness().await;
+    sign_up(&h, "sample@example.com").await;
+    let attempt =
+        |password: &'static str| signs_in_from(&h, "sample@example.com", password, "198.51.100.3");
+    for _ in 1..users::sign_in::MAX_FAILURES {
+        assert_eq!(attempt("guess guess").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(attempt("correct horse battery").await, StatusCode::OK);
+    for _ in 0..users::sign_in::MAX_FAILURES {
+        assert_eq!(
+            attempt("guess guess").await,
+            StatusCode::UNAUTHORIZED,
+            "the success left its count"
+        );
+    }
+}
+
+fn email(raw: &str) -> users::model::Email {
+    users::model::Email::try_from(raw.to_owned()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn password(raw: &str) -> users::model::Password {
+    users::model::Password::try_from(raw.to_owned()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn role_of(h: &Harness, raw: &str) -> Option<shared::auth::Role> {
+    h.app
+        .store
+        .user_by_email(&email(raw))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|u| u.role)
+}
+
+async fn signs_in(h: &Harness, raw: &str, password: &str) -> StatusCode {
+    signs_in_from(h, raw, password, "192.0.2.50").await
+}
+
+async fn signs_in_from(h: &Harness, raw: &str, password: &str, ip: &str) -> StatusCode {
+    call!(h, users::sign_in::handle, sign_in_as(raw, password, ip)).status()
+}
+
+async fn seed(
+    h: &Harness,
+    raw: &str,
+    admin_password: &str,
+) -> Result<users::seed_admin::Seeded, users::seed_admin::SeedError> {
+    users::seed_admin::seed(&h.app, &email(raw), &password(admin_password)).await
+}
+
+async fn seeded(h: &Harness, raw: &str, admin_password: &str) -> users::seed_admin::Seeded {
+    seed(h, raw, admin_password)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn the_seed_never_promotes_an_account_whose_password_is_not_admin_password() {
+    let h = harness().await;
+    // Someone who knows the admin's email signs up with it first.
+    sign_up(&h, "admin@example.com").await;
+    let refused = seed(&h, "admin@example.com", "the operator's secret").await;
+    assert!(
+        matches!(refused, Err(users::seed_admin::SeedError::NotPromoted)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        role_of(&h, "admin@example.com").await,
+        Some(shared::auth::Role::Student)
+    );
+    assert_eq!(
+        signs_in(&h, "admin@example.com", "the operator's secret").await,
+        StatusCode::UNAUTHORIZED,
+        "the seed changed a student's password"
+    );
+
+    // The account's own password is ADMIN_PASSWORD: the operator owns it, promote it.
+    let promoted = seeded(&h, "admin@example.com", "correct horse battery").await;
+    assert!(!promoted.created && !promoted.password_changed);
+    assert_eq!(
+        role_of(&h, "admin@example.com").await,
+        Some(shared::auth::Role::Admin)
+    );
+}
+
+#[tokio::test]
+async fn a_changed_admin_password_takes_effect_on_the_next_seed() {
+    let h = harness().await;
+    let first = seeded(&h, "Admin@Example.com", "first admin password").await;
+    assert!(first.created);
+    let again = seeded(&h, "admin@example.com", "first admin password").await;
+    assert_eq!(again.user_id, first.user_id);
+    assert!(!again.created && !again.password_changed, "{again:?}");
+    assert_eq!(
+        signs_in(&h, "admin@example.com", "first admin password").await,
+        StatusCode::OK
+    );
+
+    let changed = seeded(&h, "admin@example.com", "second admin password").await;
+    assert_eq!(changed.user_id, first.user_id);
+    assert!(changed.password_changed && !changed.created, "{changed:?}");
+    assert_eq!(
+        signs_in(&h, "admin@example.com", "first admin password").await,
+        StatusCode::UNAUTHORIZED,
+        "the old ADMIN_PASSWORD still signs in"
+    );
+    assert_eq!(
+        signs_in(&h, "admin@example.com", "second admin password").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        role_of(&h, "admin@example.com").await,
+        Some(shared::auth::Role::Admin)
+    );
 }
 
 #[tokio::test]
