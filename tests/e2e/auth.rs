@@ -188,6 +188,29 @@ async fn sign_in_says_the_same_for_an_unknown_email_and_a_wrong_password() {
 }
 
 #[tokio::test]
+async fn a_hundred_wrong_passwords_at_once_get_at_most_five_checked() {
+    let t = TestCloud::start().await;
+    let mail = email("burst");
+    t.sign_up(&mail, "Burst").await;
+    let answers =
+        futures::future::join_all((0..100).map(|_| t.sign_in(&mail, "not my password"))).await;
+    // A 401 comes only after a password check; a 429 before any.
+    let checked = answers.iter().filter(|r| r.status == 401).count();
+    for r in &answers {
+        if r.status == 401 {
+            r.problem(401, "invalid_credentials");
+        } else {
+            r.problem(429, "rate_limited");
+        }
+    }
+    assert!((1..=5).contains(&checked), "{checked} passwords checked");
+    // The window is full for this address, even for the right password.
+    t.sign_in(&mail, PASSWORD)
+        .await
+        .problem(429, "rate_limited");
+}
+
+#[tokio::test]
 async fn repeated_failures_for_one_account_are_rate_limited() {
     let t = TestCloud::start().await;
     let mail = email("locked");

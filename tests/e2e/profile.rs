@@ -194,16 +194,21 @@ async fn the_jwks_verifies_the_tokens_sign_in_issues() {
     );
 }
 
-#[tokio::test]
-async fn the_admin_seed_creates_an_admin_once() {
-    let admin_email = "root@studyloop.test";
-    let t = TestCloud::start_with(|o| {
+/// The local cloud with `ADMIN_EMAIL` and `ADMIN_PASSWORD` set, not seeded yet.
+async fn cloud_with_admin(admin_email: &str, admin_password: &str) -> TestCloud {
+    TestCloud::start_with(|o| {
         o.parameter_overrides
             .insert("AdminEmail".into(), admin_email.into());
         o.parameter_overrides
-            .insert("AdminPassword".into(), PASSWORD.into());
+            .insert("AdminPassword".into(), admin_password.into());
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn the_admin_seed_creates_an_admin_once() {
+    let admin_email = "root@studyloop.test";
+    let t = cloud_with_admin(admin_email, PASSWORD).await;
     let first = t
         .cloud
         .invoke("UsersSeedAdminFunction", json!({}))
@@ -230,6 +235,26 @@ async fn the_admin_seed_creates_an_admin_once() {
         OffsetDateTime::now_utc(),
     );
     assert!(matches!(claims, Ok(c) if c.role == Role::Admin));
+}
+
+#[tokio::test]
+async fn the_admin_seed_never_promotes_an_account_with_another_password() {
+    let admin_email = "owner@studyloop.test";
+    let t = cloud_with_admin(admin_email, "the operator's own secret").await;
+    // Someone who knows the admin's email signs up with it before the seed runs.
+    t.sign_up(admin_email, "Squatter").await;
+    let seeded = t.cloud.invoke("UsersSeedAdminFunction", json!({})).await;
+    let refusal = format!("{seeded:?}");
+    assert!(
+        seeded.is_err() && refusal.contains("not promoted"),
+        "{refusal}"
+    );
+    let squatter = t.sign_in(admin_email, PASSWORD).await;
+    assert_eq!(squatter.status, 200, "{}", squatter.text);
+    assert_eq!(squatter.body["user"]["role"], "student");
+    t.sign_in(admin_email, "the operator's own secret")
+        .await
+        .problem(401, "invalid_credentials");
 }
 
 #[tokio::test]
