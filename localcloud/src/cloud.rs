@@ -250,6 +250,8 @@ pub(crate) fn base_resolver(
 struct Endpoints<'a> {
     dynamodb: &'a str,
     sqs: &'a str,
+    /// moto as well: SES v2 is served by the same server.
+    ses: &'a str,
 }
 
 fn function_specs(
@@ -259,13 +261,7 @@ fn function_specs(
     endpoints: &Endpoints<'_>,
 ) -> Result<Vec<FunctionSpec>> {
     let mut specs = Vec::new();
-    for (id, resource) in template.of_kind(FUNCTION) {
-        if !resolver.exists(resource)? {
-            continue;
-        }
-        let props = resolver
-            .resolve_or_null(&resource.properties)
-            .with_context(|| format!("resolving {id}"))?;
+    for (id, resource, props) in resolver.existing_of_kind(template, FUNCTION)? {
         let binary = resource
             .metadata
             .pointer("/BuildProperties/Binary")
@@ -298,6 +294,7 @@ fn function_specs(
             ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
             ("AWS_ENDPOINT_URL_DYNAMODB", endpoints.dynamodb.to_string()),
             ("AWS_ENDPOINT_URL_SQS", endpoints.sqs.to_string()),
+            ("AWS_ENDPOINT_URL_SESV2", endpoints.ses.to_string()),
             (
                 "_HANDLER",
                 props["Handler"].as_str().unwrap_or("bootstrap").to_string(),
@@ -396,9 +393,14 @@ impl Cloud {
             }
         }
 
+        let http = reqwest::Client::new();
+        let identities = crate::ses::email_identities(&template, &resolver)?;
+        crate::ses::create_identities(&http, &sqs_endpoint, &identities).await?;
+
         let endpoints = Endpoints {
             dynamodb: &dynamodb_endpoint,
             sqs: &sqs_endpoint,
+            ses: &sqs_endpoint,
         };
         let specs = function_specs(&template, &resolver, &opts, &endpoints)?;
         let functions = Arc::new(Functions::new(specs, logs.clone(), tasks.clone()));
@@ -410,6 +412,10 @@ impl Cloud {
             functions: functions.clone(),
             static_dir: opts.static_dir.clone(),
             route_log: opts.route_log.clone().map(crate::coverage::RouteLog::new),
+            mail: Some(crate::http_api::MailCatcher {
+                client: http,
+                moto: sqs_endpoint.clone(),
+            }),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
             .await
@@ -583,6 +589,7 @@ mod tests {
         let endpoints = Endpoints {
             dynamodb: "http://ddb:1",
             sqs: "http://sqs:1",
+            ses: "http://ses:1",
         };
         let specs = function_specs(&template, &resolver, &opts, &endpoints).unwrap();
         let spec = |name: &str| specs.iter().find(|s| s.name == name).unwrap();
@@ -598,6 +605,7 @@ mod tests {
             "p-UsersSignUpLogGroup"
         );
         assert_eq!(sign_up.env["AWS_ENDPOINT_URL_DYNAMODB"], "http://ddb:1");
+        assert_eq!(sign_up.env["AWS_ENDPOINT_URL_SESV2"], "http://ses:1");
         assert_eq!(sign_up.env["STUDYLOOP_FAULT_INJECTION"], "1");
         assert_eq!(sign_up.timeout, Duration::from_secs(10));
         assert!(sign_up.binary.ends_with("users-sign-up"));

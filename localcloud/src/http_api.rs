@@ -494,6 +494,34 @@ pub struct FrontDoor {
     pub static_dir: Option<std::path::PathBuf>,
     /// Records the functions requests are routed to, when the end-to-end tests ask.
     pub route_log: Option<crate::coverage::RouteLog>,
+    /// Answers `GET /_localcloud/mail` from moto's SES v2 messages.
+    pub mail: Option<MailCatcher>,
+}
+
+/// Where the mail catcher reads the messages sent.
+pub struct MailCatcher {
+    pub client: reqwest::Client,
+    /// moto's endpoint.
+    pub moto: String,
+}
+
+impl MailCatcher {
+    async fn respond(&self, request_id: &str) -> Response {
+        match crate::ses::mail(&self.client, &self.moto).await {
+            Ok(mail) => {
+                let mut headers = HeaderMap::new();
+                set_header(&mut headers, "content-type", "application/json");
+                let body = serde_json::to_vec(&mail).unwrap_or_default();
+                build(StatusCode::OK, headers, Body::from(body))
+            }
+            Err(e) => problem(
+                StatusCode::BAD_GATEWAY,
+                "mail_unavailable",
+                &format!("reading the messages from moto: {e:#}"),
+                request_id,
+            ),
+        }
+    }
 }
 
 impl FrontDoor {
@@ -510,6 +538,12 @@ impl FrontDoor {
             let mut headers = HeaderMap::new();
             set_header(&mut headers, "content-type", "application/json");
             return build(StatusCode::OK, headers, Body::from(r#"{"status":"ok"}"#));
+        }
+        if raw_path == crate::ses::MAIL_PATH
+            && parts.method == Method::GET
+            && let Some(mail) = &self.mail
+        {
+            return mail.respond(&request_id).await;
         }
         let origin = parts
             .headers

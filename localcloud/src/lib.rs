@@ -2,7 +2,8 @@
 //! machine. DynamoDB is dynoxide (in-process), SQS is moto (a child process), each
 //! function instance is a child process talking to an emulated Lambda Runtime API, the
 //! HTTP API's routes are served on one port, and the SQS and DynamoDB stream event
-//! source mappings are polled like Lambda polls them.
+//! source mappings are polled like Lambda polls them. Email (SES v2) goes to the same
+//! moto, and `GET /_localcloud/mail` shows what was sent.
 
 pub mod check;
 pub mod cloud;
@@ -16,6 +17,7 @@ pub mod ownership;
 pub mod placeholders;
 pub mod runtime;
 pub mod secrets;
+pub mod ses;
 pub mod sqs;
 pub mod static_files;
 mod tasks;

@@ -391,6 +391,26 @@ impl Resolver {
         Ok(out)
     }
 
+    /// `(logical id, resource, resolved Properties)` of every resource of one kind that
+    /// exists (its Condition holds).
+    pub fn existing_of_kind<'a>(
+        &self,
+        template: &'a Template,
+        kind: &'a str,
+    ) -> Result<Vec<(&'a str, &'a Resource, Value)>> {
+        let mut out = Vec::new();
+        for (id, resource) in template.of_kind(kind) {
+            if !self.exists(resource)? {
+                continue;
+            }
+            let props = self
+                .resolve_or_null(&resource.properties)
+                .with_context(|| format!("resolving {id}"))?;
+            out.push((id, resource, props));
+        }
+        Ok(out)
+    }
+
     /// Like `resolve`, for places where `AWS::NoValue` means "absent".
     pub fn resolve_or_null(&self, value: &Value) -> Result<Value> {
         Ok(self.resolve(value)?.unwrap_or(Value::Null))
