@@ -6,6 +6,7 @@
 //! queue, a [`consume::Consumer`]) once per cold start and hands a handler to the runtime.
 
 pub mod consume;
+pub mod email;
 pub mod error;
 pub mod inbox;
 pub mod kakao;
