@@ -7,6 +7,7 @@
 
 pub mod consume;
 pub mod email;
+pub mod email_channel;
 pub mod error;
 pub mod inbox;
 pub mod kakao;

@@ -2,6 +2,7 @@
 //! emulator with the template's table (the local cloud's end-to-end tests drive the same
 //! through the real binaries).
 
+mod email;
 mod preferences;
 
 use aws_lambda_events::event::sqs::SqsMessage;
