@@ -1,5 +1,7 @@
 //! The consumer of the notifications queue: each event becomes one inbox item and, if the
-//! user opted in and the channel is configured, one message through the external channel.
+//! user opted in and the channel is configured, one message through the external channel;
+//! account email ([`Route`]) goes through SES v2 to `data.email`, one-time codes by email
+//! alone. Every external send (Kakao, email) has its own delivery record per event.
 //!
 //! SQS delivers at least once, and producers may publish an event twice (the outbox relay
 //! retries); the user sees it once:
@@ -21,16 +23,17 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use shared::app::TableStore;
 use shared::clock::{Clock, SystemClock, rfc3339};
 use shared::config::ConfigError;
-use shared::events::Envelope;
+use shared::events::{Envelope, EventType};
 use shared::sqs_batch::MessageError;
 use shared::store::StoreError;
 use shared::telemetry::{Metric, emit};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::email_channel::EmailChannel;
 use crate::kakao::{KakaoChannel, KakaoMessage, SendOutcome};
-use crate::model::{Notification, Phone};
-use crate::store::{Added, Claim, DeliveryStatus, Store};
+use crate::model::Notification;
+use crate::store::{Added, Channel, Claim, DeliveryStatus, Store};
 use crate::templates::{self, Rendered};
 
 /// Messages of one batch handled at once (the batch size of the event source).
@@ -47,6 +50,8 @@ pub struct Consumer {
     pub clock: Arc<dyn Clock>,
     /// `None`: the external channel is not configured, only the inbox is used.
     pub kakao: Option<KakaoChannel>,
+    /// `None`: `EMAIL_SENDER` is not set, no email is sent.
+    pub email: Option<EmailChannel>,
 }
 
 impl Consumer {
@@ -56,10 +61,18 @@ impl Consumer {
         if kakao.is_none() {
             tracing::info!("KAKAO_API_BASE_URL is empty: the external channel is off");
         }
+        let email = match shared::config::optional(crate::email_channel::SENDER_ENV) {
+            Some(_) => Some(EmailChannel::from_env(&config)?),
+            None => {
+                tracing::info!("EMAIL_SENDER is empty: no email is sent");
+                None
+            }
+        };
         Ok(Self {
             store: Store::from_env(&config).await?,
             clock: Arc::new(SystemClock),
             kakao,
+            email,
         })
     }
 }
@@ -122,6 +135,14 @@ impl Consumer {
             tracing::warn!(eventId = %envelope.id, eventType = envelope.event_type.as_str(), ?missing, "the event lacks values its notification names; fallback text used");
             shared::telemetry::count("NotificationFallback");
         }
+        let route = Route::of(envelope.event_type);
+        if route.email {
+            self.email(&envelope, preferences.locale, &rendered, route.inbox)
+                .await?;
+        }
+        if !route.inbox {
+            return Ok(());
+        }
         let notification = Notification {
             id: envelope.id.clone(),
             kind: envelope.event_type.as_str().to_owned(),
@@ -142,9 +163,51 @@ impl Consumer {
             "notification in the inbox"
         );
         if let (Some(channel), Some(phone)) = (&self.kakao, preferences.kakao_phone()) {
-            self.deliver(channel, &envelope, &rendered, phone).await?;
+            let message = KakaoMessage {
+                message_id: &envelope.id,
+                template_code: envelope.event_type.as_str(),
+                recipient_no: phone.as_str(),
+                title: &rendered.title,
+                content: &rendered.body,
+            };
+            self.deliver(Channel::Kakao, &envelope, || channel.send(&message))
+                .await?;
         }
         Ok(())
+    }
+
+    /// The email of an event, to the address in its `data.email` (notifications keeps no
+    /// addresses). Without one, an email-only event cannot be delivered at all (malformed);
+    /// an event that also goes to the inbox goes there without the email.
+    async fn email(
+        &self,
+        envelope: &Envelope,
+        locale: crate::model::Locale,
+        rendered: &Rendered,
+        also_inbox: bool,
+    ) -> Result<(), NotifyError> {
+        let Some(channel) = &self.email else {
+            tracing::warn!(eventId = %envelope.id, "EMAIL_SENDER is not set: the email is not sent");
+            return Ok(());
+        };
+        let to = envelope.data["email"]
+            .as_str()
+            .map(str::trim)
+            .filter(|to| to.contains('@') && to.len() <= 254 && !to.contains(['\r', '\n', ',']));
+        let Some(to) = to else {
+            if also_inbox {
+                tracing::warn!(eventId = %envelope.id, "the event has no `email`: no email sent");
+                return Ok(());
+            }
+            return Err(NotifyError::Malformed(
+                "`data.email` is not an address".into(),
+            ));
+        };
+        let now = self.clock.now();
+        self.deliver(Channel::Email, envelope, || {
+            channel.send(to, locale, rendered, now)
+        })
+        .await
     }
 
     /// The event's time, which orders the inbox; the arrival time if the producer's is unreadable.
@@ -154,13 +217,17 @@ impl Consumer {
             .unwrap_or_else(|_| rfc3339(self.clock.now()))
     }
 
-    async fn deliver(
+    /// One send through `channel`, at most once per event: claimed before `send`, settled after.
+    async fn deliver<F, Fut>(
         &self,
-        channel: &KakaoChannel,
+        channel: Channel,
         envelope: &Envelope,
-        rendered: &Rendered,
-        phone: &Phone,
-    ) -> Result<(), NotifyError> {
+        send: F,
+    ) -> Result<(), NotifyError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = SendOutcome>,
+    {
         let token = shared::new_id();
         let now_ms = shared::app::epoch_ms(self.clock.now());
         let lease_ms = i64::try_from(CLAIM_LEASE.as_millis()).unwrap_or(i64::MAX);
@@ -168,6 +235,7 @@ impl Consumer {
             .store
             .claim_delivery(
                 &envelope.id,
+                channel,
                 &envelope.user_id,
                 &token,
                 now_ms,
@@ -183,29 +251,23 @@ impl Consumer {
             Claim::Busy => return Err(NotifyError::SendInProgress),
         }
 
-        let outcome = channel
-            .send(&KakaoMessage {
-                message_id: &envelope.id,
-                template_code: envelope.event_type.as_str(),
-                recipient_no: phone.as_str(),
-                title: &rendered.title,
-                content: &rendered.body,
-            })
-            .await;
+        let outcome = send().await;
         let (status, detail, metric) = match &outcome {
             SendOutcome::Accepted { status } => (
                 DeliveryStatus::Sent,
                 format!("accepted ({status})"),
-                "KakaoSent",
+                metric_name(channel, "Sent"),
             ),
             SendOutcome::Rejected { status } => (
                 DeliveryStatus::Failed,
                 format!("refused ({status})"),
-                "KakaoRejected",
+                metric_name(channel, "Rejected"),
             ),
-            SendOutcome::Unavailable { reason } => {
-                (DeliveryStatus::Retrying, reason.clone(), "KakaoUnavailable")
-            }
+            SendOutcome::Unavailable { reason } => (
+                DeliveryStatus::Retrying,
+                reason.clone(),
+                metric_name(channel, "Unavailable"),
+            ),
         };
         emit(
             &[Metric {
@@ -218,7 +280,7 @@ impl Consumer {
         let settled_at = rfc3339(self.clock.now());
         let ours = self
             .store
-            .settle_delivery(&envelope.id, &token, status, &detail, &settled_at)
+            .settle_delivery(&envelope.id, channel, &token, status, &detail, &settled_at)
             .await?;
         if !ours {
             tracing::warn!(eventId = %envelope.id, "the delivery claim was taken over before the outcome was recorded");
@@ -233,6 +295,47 @@ impl Consumer {
                 Ok(())
             }
             SendOutcome::Unavailable { reason } => Err(NotifyError::ProviderUnavailable(reason)),
+        }
+    }
+}
+
+/// `KakaoSent`, `EmailRejected`, ...: the metrics the Kakao channel always had, and the
+/// email channel's alike.
+fn metric_name(channel: Channel, outcome: &str) -> &'static str {
+    match (channel, outcome) {
+        (Channel::Kakao, "Sent") => "KakaoSent",
+        (Channel::Kakao, "Rejected") => "KakaoRejected",
+        (Channel::Kakao, _) => "KakaoUnavailable",
+        (Channel::Email, "Sent") => "EmailSent",
+        (Channel::Email, "Rejected") => "EmailRejected",
+        (Channel::Email, _) => "EmailUnavailable",
+    }
+}
+
+/// Where an event goes: account email (one-time codes) to the email alone, never to the
+/// inbox or Kakao (docs/contract.md); a password change to all three; the rest to the
+/// inbox and Kakao.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Route {
+    inbox: bool,
+    email: bool,
+}
+
+impl Route {
+    fn of(event: EventType) -> Self {
+        match event {
+            EventType::EmailVerification | EventType::PasswordReset => Route {
+                inbox: false,
+                email: true,
+            },
+            EventType::PasswordChanged => Route {
+                inbox: true,
+                email: true,
+            },
+            _ => Route {
+                inbox: true,
+                email: false,
+            },
         }
     }
 }
@@ -259,7 +362,6 @@ fn check(envelope: &Envelope) -> Result<(), NotifyError> {
 mod tests {
     use super::*;
     use serde_json::json;
-    use shared::events::EventType;
 
     fn envelope(id: &str, user: &str) -> Envelope {
         Envelope {

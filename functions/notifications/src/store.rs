@@ -6,6 +6,7 @@
 //! | `USER#<userId>` | `UNREAD`  | `unread`: how many inbox items have no `readAt`            |
 //! | `USER#<userId>` | `PREFS`   | locale and the external channel the user opted into       |
 //! | `DELIVERY#<id>` | `KAKAO`   | the external send of event `<id>`: sending, sent, failed or retrying |
+//! | `DELIVERY#<id>` | `EMAIL`   | the email of event `<id>`, the same states                 |
 //!
 //! Two invariants hold by construction, not by care:
 //! - one inbox item per event id: the item is a conditional put keyed by the id;
@@ -46,8 +47,24 @@ fn unread_key(user_id: &str) -> Item {
 fn preferences_key(user_id: &str) -> Item {
     key(user_pk(user_id), "PREFS")
 }
-fn delivery_key(id: &str) -> Item {
-    key(format!("DELIVERY#{id}"), "KAKAO")
+fn delivery_key(id: &str, channel: Channel) -> Item {
+    key(format!("DELIVERY#{id}"), channel.as_str())
+}
+
+/// A channel that sends outside the inbox; each has its own delivery record per event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Kakao,
+    Email,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Kakao => "KAKAO",
+            Channel::Email => "EMAIL",
+        }
+    }
 }
 
 /// What adding an event to an inbox did.
@@ -400,13 +417,14 @@ impl Store {
     pub async fn claim_delivery(
         &self,
         id: &str,
+        channel: Channel,
         user_id: &str,
         token: &str,
         now_ms: i64,
         stale_before_ms: i64,
     ) -> Result<Claim, StoreError> {
         let result = self
-            .update_delivery(id)
+            .update_delivery(id, channel)
             .update_expression(
                 "SET #status = :sending, claimToken = :token, claimedAt = :now, userId = :user, \
                  expiresAt = :expires ADD attempts :one",
@@ -428,7 +446,7 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(Claim::Claimed),
-            Err(e) if is_condition_failed(&e) => match self.delivery_status(id).await? {
+            Err(e) if is_condition_failed(&e) => match self.delivery_status(id, channel).await? {
                 Some(status @ (DeliveryStatus::Sent | DeliveryStatus::Failed)) => {
                     Ok(Claim::Settled(status))
                 }
@@ -439,15 +457,19 @@ impl Store {
     }
 
     /// An update of event `id`'s delivery record.
-    fn update_delivery(&self, id: &str) -> UpdateItemFluentBuilder {
+    fn update_delivery(&self, id: &str, channel: Channel) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(delivery_key(id)))
+            .set_key(Some(delivery_key(id, channel)))
     }
 
-    pub async fn delivery_status(&self, id: &str) -> Result<Option<DeliveryStatus>, StoreError> {
-        let Some(item) = self.get(delivery_key(id)).await? else {
+    pub async fn delivery_status(
+        &self,
+        id: &str,
+        channel: Channel,
+    ) -> Result<Option<DeliveryStatus>, StoreError> {
+        let Some(item) = self.get(delivery_key(id, channel)).await? else {
             return Ok(None);
         };
         DeliveryStatus::parse(get_str(&item, "status")?)
@@ -460,13 +482,14 @@ impl Store {
     pub async fn settle_delivery(
         &self,
         id: &str,
+        channel: Channel,
         token: &str,
         status: DeliveryStatus,
         detail: &str,
         now: &str,
     ) -> Result<bool, StoreError> {
         let result = self
-            .update_delivery(id)
+            .update_delivery(id, channel)
             .update_expression(
                 "SET #status = :status, detail = :detail, updatedAt = :now REMOVE claimToken",
             )

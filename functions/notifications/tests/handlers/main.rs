@@ -30,6 +30,7 @@ fn consumer(h: &Harness) -> Consumer {
         store: Store::new(h.db.client.clone(), h.db.table.clone()),
         clock: h.clock.clone(),
         kakao: None,
+        email: None,
     }
 }
 
