@@ -98,6 +98,9 @@ impl<T: MessageKind> Envelope<T> {
 pub mod queues {
     pub const NOTIFICATIONS: &str = "notifications";
     pub const LEARNING: &str = "learning";
+    /// Learning's enrollments: `order_confirmed` and `order_cancelled` of an order for a
+    /// program.
+    pub const ENROLLMENTS: &str = "enrollments";
     /// Saga commands to the inventory and payments step handlers, and their replies to the
     /// orders orchestrator.
     pub const INVENTORY: &str = "inventory";

@@ -84,6 +84,9 @@ pub struct StockReserved {
     pub product_name: String,
     pub unit_price: Money,
     pub total: Money,
+    /// The program the product sells, if it sells one: the order carries it to learning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -66,6 +66,9 @@ pub struct Product {
     /// hold.
     #[schema(minimum = 0, maximum = 1_000_000)]
     pub available: i64,
+    /// The program the product sells (its buyers are enrolled in it); `null` for none.
+    #[schema(value_type = Option<shared::openapi::Id>, required = true)]
+    pub program_id: Option<String>,
 }
 
 /// A page of a list (one shape for every list).

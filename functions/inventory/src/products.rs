@@ -17,6 +17,7 @@ const CATALOG_SCOPE: &str = "inventory:products";
 
 /// `{name, price: {amount, currency}, stock}`.
 #[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
 pub struct NewProduct {
     /// The product's name.
     pub name: ProductName,
@@ -24,6 +25,9 @@ pub struct NewProduct {
     pub price: Money,
     /// The units there are to sell.
     pub stock: Stock,
+    /// The program the product sells: a confirmed order enrolls its buyer in it.
+    #[schema(value_type = Option<shared::openapi::Id>)]
+    pub program_id: Option<String>,
 }
 
 impl FromJson for NewProduct {
@@ -31,10 +35,22 @@ impl FromJson for NewProduct {
         let name = f.required("name");
         let price = f.required("price");
         let stock = f.required("stock");
+        let program: Option<Option<String>> = f.optional("programId");
+        let program_id = match program {
+            Some(Some(raw)) => match shared::canonical_id(&raw) {
+                Some(id) => Some(Some(id)),
+                None => {
+                    f.error("programId", "is not a valid id");
+                    None
+                }
+            },
+            other => other,
+        };
         Some(Self {
             name: name?,
             price: price?,
             stock: stock?,
+            program_id: program_id?,
         })
     }
 }
@@ -67,6 +83,7 @@ pub async fn handle_create(app: &App, req: Request) -> HttpResult {
         name: input.name.into(),
         price: input.price,
         available: input.stock.into(),
+        program_id: input.program_id,
     };
     if !app
         .store

@@ -79,6 +79,7 @@ mod tests {
             name: "Premium fractions".into(),
             price: krw(price),
             available,
+            program_id: None,
         }
     }
 

@@ -17,6 +17,10 @@ pub struct Seeded {
     pub created: usize,
 }
 
+/// The program the first demo product sells: learning's demo program, whose premium
+/// modules its buyers may train (`learning::seed::DEMO_PROGRAM`).
+pub const DEMO_PROGRAM: &str = "01JDEMR0000000000000000001";
+
 /// `(id, name, price in KRW, stock)`.
 const DEMO: [(&str, &str, i64, i64); 3] = [
     (
@@ -49,6 +53,7 @@ pub fn demo_products() -> Result<Vec<Product>, StoreError> {
                 price: Money::new(price, "KRW")
                     .map_err(|e| StoreError::Corrupt(format!("demo product {id}: {e}")))?,
                 available: stock,
+                program_id: (id == DEMO[0].0).then(|| DEMO_PROGRAM.to_owned()),
             })
         })
         .collect()

@@ -203,6 +203,7 @@ async fn reserve_stock(
                     product_name,
                     unit_price,
                     total,
+                    program_id: product.as_ref().and_then(|p| p.program_id.clone()),
                 };
                 let reply = Envelope::reply_to(
                     envelope,

@@ -83,6 +83,15 @@ fn reservation_key(order_id: &str) -> Item {
     shared::dynamo::key(format!("ORDER#{order_id}"), RESERVATION_SK)
 }
 
+/// The product's key and, when it sells one, its program.
+fn program_item(product: &Product) -> Item {
+    let mut item = product_key(&product.id);
+    if let Some(program) = &product.program_id {
+        item.insert("programId".to_owned(), s(program));
+    }
+    item
+}
+
 fn product_from_item(item: &Item) -> Result<Product, StoreError> {
     let price = Money::new(
         get_i64(item, "priceAmount")?,
@@ -94,6 +103,7 @@ fn product_from_item(item: &Item) -> Result<Product, StoreError> {
         name: get_str(item, "name")?.to_owned(),
         price,
         available: get_i64(item, "available")?,
+        program_id: get_opt_str(item, "programId").map(str::to_owned),
     })
 }
 
@@ -129,7 +139,7 @@ impl Store {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(product_key(&product.id)))
+            .set_item(Some(program_item(product)))
             .item("id", s(&product.id))
             .item("name", s(&product.name))
             .item("priceAmount", n(product.price.amount))

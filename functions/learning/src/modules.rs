@@ -67,6 +67,7 @@ impl utoipa::ToSchema for NewExercise {
 
 /// A module to add to the catalogue.
 #[derive(Debug, utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
 pub struct NewModule {
     pub title: Title,
     pub skill: Skill,

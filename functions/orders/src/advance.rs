@@ -23,7 +23,8 @@ pub enum Advanced {
     /// The order moved; `order` is as written.
     Applied {
         order: Order,
-        transition: Transition,
+        /// Boxed: a transition is several times the size of the other variant.
+        transition: Box<Transition>,
     },
     /// The input does not fit the order, which is left as it is (`order`, as last read).
     Refused {
@@ -47,7 +48,7 @@ pub async fn advance(app: &App, mut order: Order, input: &Input) -> Result<Advan
             Replaced::Written => {
                 return Ok(Advanced::Applied {
                     order: after,
-                    transition,
+                    transition: Box::new(transition),
                 });
             }
             Replaced::Stale(_) if races >= RACE_RETRIES => {

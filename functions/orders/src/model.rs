@@ -197,6 +197,8 @@ pub struct Order {
     pub product_name: Option<String>,
     /// From `payment_captured`.
     pub payment_id: Option<String>,
+    /// From `stock_reserved`: the program the product sells, if any.
+    pub program_id: Option<String>,
     pub status: OrderStatus,
     pub reason: Option<Reason>,
     pub step: Step,
@@ -220,6 +222,7 @@ impl std::fmt::Debug for Order {
             .field("total", &self.total)
             .field("product_name", &self.product_name)
             .field("payment_id", &self.payment_id)
+            .field("program_id", &self.program_id)
             .field("status", &self.status)
             .field("reason", &self.reason)
             .field("step", &self.step)
@@ -248,6 +251,7 @@ impl Order {
             total: None,
             product_name: None,
             payment_id: None,
+            program_id: None,
             status: OrderStatus::Pending,
             reason: None,
             step: Step::Done,

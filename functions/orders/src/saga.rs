@@ -171,6 +171,7 @@ impl Reply {
             Reply::StockReserved(r) => Learned {
                 total: Some(r.total.clone()),
                 product_name: Some(r.product_name.clone()),
+                program_id: r.program_id.clone(),
                 payment_id: None,
             },
             Reply::StockRejected(r) => Learned {
@@ -190,6 +191,7 @@ impl Reply {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Learned {
     pub total: Option<Money>,
+    pub program_id: Option<String>,
     pub product_name: Option<String>,
     pub payment_id: Option<String>,
 }
@@ -450,6 +452,9 @@ fn learn(order: &Order, learned: &Learned) -> Order {
     if let Some(name) = &learned.product_name {
         after.product_name = Some(name.clone());
     }
+    if let Some(id) = &learned.program_id {
+        after.program_id = Some(id.clone());
+    }
     if let Some(id) = &learned.payment_id {
         after.payment_id = Some(id.clone());
     }
@@ -557,7 +562,7 @@ fn command(kind: MessageType, order: &Order) -> Result<Command, IllegalTransitio
     })
 }
 
-/// `{orderId, productName, total ("19,000 KRW"), reason}`, nulls where unknown.
+/// `{orderId, productName, total ("19,000 KRW"), reason, programId}`, nulls where unknown.
 fn notification(event: EventType, order: &Order, reason: Option<Reason>) -> Notification {
     Notification {
         event,
@@ -566,7 +571,22 @@ fn notification(event: EventType, order: &Order, reason: Option<Reason>) -> Noti
             "productName": order.product_name,
             "total": order.total.as_ref().map(Money::to_string),
             "reason": reason.map(Reason::as_str),
+            "programId": order.program_id,
         }),
+    }
+}
+
+/// Where an order event goes: to notifications, and, when it confirms or cancels an order
+/// for a program, to learning's enrollments as well (it enrolls or revokes the customer).
+pub fn event_queues(event: &shared::events::Envelope) -> &'static [&'static str] {
+    let enrolls = matches!(
+        event.event_type,
+        EventType::OrderConfirmed | EventType::OrderCancelled
+    ) && event.data["programId"].is_string();
+    if enrolls {
+        &[queues::NOTIFICATIONS, queues::ENROLLMENTS]
+    } else {
+        &[queues::NOTIFICATIONS]
     }
 }
 
@@ -577,6 +597,7 @@ mod tests {
     use std::collections::HashSet;
 
     const ORDER: &str = "01JDQ2Y8Z9K3M4N5P6R7S8T9VW";
+    const PROGRAM: &str = "01JDEMR0000000000000000001";
 
     fn krw(amount: i64) -> Money {
         Money::new(amount, "KRW").unwrap_or_else(|e| panic!("{e}"))
@@ -600,6 +621,7 @@ mod tests {
             product_name: "Premium".into(),
             unit_price: krw(9_500),
             total: krw(19_000),
+            program_id: Some(PROGRAM.into()),
         }))
     }
 
@@ -792,7 +814,7 @@ mod tests {
                 t.notification,
                 Some(Notification {
                     event: EventType::OrderRejected,
-                    data: json!({"orderId": ORDER, "productName": name, "total": null, "reason": reason.as_str()}),
+                    data: json!({"orderId": ORDER, "productName": name, "total": null, "reason": reason.as_str(), "programId": null}),
                 })
             );
         }
@@ -811,8 +833,31 @@ mod tests {
             t.notification,
             Some(Notification {
                 event: EventType::OrderConfirmed,
-                data: json!({"orderId": ORDER, "productName": "Premium", "total": "19,000 KRW", "reason": null}),
+                data: json!({"orderId": ORDER, "productName": "Premium", "total": "19,000 KRW", "reason": null, "programId": PROGRAM}),
             })
+        );
+    }
+
+    #[test]
+    fn confirmed_and_cancelled_orders_for_a_program_also_go_to_enrollments() {
+        let event = |kind, data| {
+            shared::events::Envelope::new(kind, "u", data, &shared::clock::SystemClock)
+        };
+        let program = json!({"orderId": ORDER, "programId": PROGRAM});
+        let none = json!({"orderId": ORDER, "programId": null});
+        for kind in [EventType::OrderConfirmed, EventType::OrderCancelled] {
+            assert_eq!(
+                event_queues(&event(kind, program.clone())),
+                [queues::NOTIFICATIONS, queues::ENROLLMENTS]
+            );
+            assert_eq!(
+                event_queues(&event(kind, none.clone())),
+                [queues::NOTIFICATIONS]
+            );
+        }
+        assert_eq!(
+            event_queues(&event(EventType::OrderRejected, program)),
+            [queues::NOTIFICATIONS]
         );
     }
 
@@ -839,7 +884,7 @@ mod tests {
             t.notification,
             Some(Notification {
                 event: EventType::OrderCancelled,
-                data: json!({"orderId": ORDER, "productName": "Premium", "total": "19,000 KRW", "reason": "payment_declined"}),
+                data: json!({"orderId": ORDER, "productName": "Premium", "total": "19,000 KRW", "reason": "payment_declined", "programId": PROGRAM}),
             })
         );
     }

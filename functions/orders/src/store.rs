@@ -22,7 +22,7 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use shared::cursor::CursorCodec;
 use shared::dynamo::{Item, get_i64, get_json, get_opt_str, get_str, key, n, put_new, s, to_json};
-use shared::events::{Envelope, queues};
+use shared::events::Envelope;
 use shared::idempotency::{Idempotency, IdempotencyKey, Recorded};
 use shared::paging::PageRequest;
 use shared::saga::MessageType;
@@ -117,6 +117,9 @@ fn order_item(order: &Order) -> Result<Item, StoreError> {
     if let Some(id) = &order.payment_id {
         set("paymentId", s(id));
     }
+    if let Some(id) = &order.program_id {
+        set("programId", s(id));
+    }
     if let Some(token) = &order.payment_token {
         set("paymentToken", s(token));
     }
@@ -136,6 +139,7 @@ fn order_from_item(item: &Item) -> Result<Order, StoreError> {
             .transpose()?,
         product_name: get_opt_str(item, "productName").map(str::to_owned),
         payment_id: get_opt_str(item, "paymentId").map(str::to_owned),
+        program_id: get_opt_str(item, "programId").map(str::to_owned),
         status: known("status", OrderStatus::parse(get_str(item, "status")?))?,
         reason: get_opt_str(item, "reason")
             .map(|r| known("reason", Reason::parse(r)))
@@ -258,7 +262,7 @@ impl Store {
             items.extend(shared::outbox::items(
                 &self.table,
                 event,
-                &[queues::NOTIFICATIONS],
+                crate::saga::event_queues(event),
                 now,
             )?);
         }

@@ -1069,7 +1069,7 @@ export interface components {
              * @default false
              */
             premium: boolean | null;
-            program_id?: components["schemas"]["Id"] | null;
+            programId?: components["schemas"]["Id"] | null;
             skill: components["schemas"]["Slug40"];
             title: components["schemas"]["Text1To200"];
         };
@@ -1125,6 +1125,7 @@ export interface components {
             name: components["schemas"]["Text1To100"];
             /** @description The price of one unit. */
             price: components["schemas"]["Money"];
+            programId?: components["schemas"]["Id"] | null;
             /** @description The units there are to sell. */
             stock: components["schemas"]["ProductStock"];
         };
@@ -1384,6 +1385,7 @@ export interface components {
                 name: string;
                 /** @description The price of one unit. */
                 price: components["schemas"]["Money"];
+                programId: components["schemas"]["Id"] | null;
             }[];
             /** @description The cursor of the next page; `null` on the last one. */
             nextCursor: string | null;
@@ -1479,6 +1481,7 @@ export interface components {
             name: string;
             /** @description The price of one unit. */
             price: components["schemas"]["Money"];
+            programId: components["schemas"]["Id"] | null;
         };
         /**
          * Format: int64

@@ -189,10 +189,11 @@ async fn an_admin_creates_a_product_that_any_signed_in_user_reads_and_lists() {
         json!({"amount": 39000, "currency": "KRW"})
     );
     assert_eq!(created["available"], 30);
+    assert_eq!(created["programId"], Value::Null);
     assert_eq!(
         created.as_object().map(|o| o.len()),
-        Some(4),
-        "{{id, name, price, available}}"
+        Some(5),
+        "{{id, name, price, available, programId}}"
     );
     assert_eq!(
         r.headers().get("location").and_then(|v| v.to_str().ok()),
@@ -346,6 +347,14 @@ async fn wrong_types_and_values_out_of_range_are_reported_per_field() {
             json!({"name": true, "price": true, "stock": {"n": 1}}),
             vec!["name", "price", "stock"],
         ),
+        (
+            json!({"name": "ok", "price": {"amount": 1, "currency": "KRW"}, "stock": 1, "programId": "nope"}),
+            vec!["programId"],
+        ),
+        (
+            json!({"name": "ok", "price": {"amount": 1, "currency": "KRW"}, "stock": 1, "programId": 7}),
+            vec!["programId"],
+        ),
     ];
     for (body, expected) in cases {
         let r = create(&h, &admin, body.clone()).await;
@@ -366,6 +375,30 @@ async fn wrong_types_and_values_out_of_range_are_reported_per_field() {
     .await;
     assert_eq!(edge.status(), StatusCode::CREATED, "{}", body_json(&edge));
     assert_eq!(body_json(&edge)["available"], 1_000_000);
+}
+
+#[tokio::test]
+async fn a_product_names_the_program_it_sells_and_a_reservation_carries_it() {
+    let h = Harness::start(TABLE).await;
+    let admin = h.admin();
+    let program = "01JDEMR0000000000000000001";
+    let body = json!({"name": "Program", "price": {"amount": 19000, "currency": "KRW"},
+                      "stock": 5, "programId": program.to_ascii_lowercase()});
+    let r = create(&h, &admin, body).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", body_json(&r));
+    let created = body_json(&r);
+    assert_eq!(created["programId"], program);
+    let id = created["id"].as_str().unwrap_or_default();
+    let got = get(&h, &h.student(), id).await;
+    assert_eq!(body_json(&got)["programId"], program);
+    let stored = h.app.store.product(id).await;
+    assert!(matches!(&stored, Ok(Some(p)) if p.program_id.as_deref() == Some(program)));
+
+    let order = shared::new_id();
+    assert_eq!(reserve(&h, &order, id, 1).await, Outcome::Reserved);
+    let replies = h.replies_of("stock_reserved").await;
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(replies[0]["data"]["programId"], program);
 }
 
 #[tokio::test]

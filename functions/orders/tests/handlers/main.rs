@@ -584,7 +584,7 @@ async fn replies_carry_an_order_to_confirmed_and_queue_order_confirmed() {
     assert_eq!(confirmed[0].1["userId"], KIM);
     assert_eq!(
         confirmed[0].1["data"],
-        json!({"orderId": id, "productName": "Premium", "total": "19,000 KRW", "reason": null})
+        json!({"orderId": id, "productName": "Premium", "total": "19,000 KRW", "reason": null, "programId": null})
     );
     // reserve_stock, capture_payment, order_confirmed: nothing else was sent.
     assert_eq!(h.outbox().await.len(), 3);
@@ -625,7 +625,7 @@ async fn a_declined_payment_releases_the_stock_then_cancels_the_order() {
     assert_eq!(cancelled.len(), 1);
     assert_eq!(
         cancelled[0].1["data"],
-        json!({"orderId": id, "productName": "Premium", "total": "19,000 KRW", "reason": "payment_declined"})
+        json!({"orderId": id, "productName": "Premium", "total": "19,000 KRW", "reason": "payment_declined", "programId": null})
     );
     assert!(h.sent("refund_payment", &id).await.is_empty());
 }
@@ -658,7 +658,7 @@ async fn a_stock_rejection_rejects_the_order_and_queues_order_rejected() {
     assert_eq!(rejected.len(), 1);
     assert_eq!(
         rejected[0].1["data"],
-        json!({"orderId": id, "productName": "Premium", "total": null, "reason": "out_of_stock"})
+        json!({"orderId": id, "productName": "Premium", "total": null, "reason": "out_of_stock", "programId": null})
     );
     assert_eq!(h.outbox().await.len(), 2);
 }
@@ -897,4 +897,46 @@ async fn only_a_confirmed_order_of_ones_own_can_be_cancelled() {
     );
     assert_eq!(h.order(&id).await["status"], "confirmed");
     assert!(h.sent("refund_payment", &id).await.is_empty());
+}
+
+/// An order for a product that sells a program: its confirmation and its cancellation go
+/// to learning's enrollments queue as well as to notifications, carrying the program.
+#[tokio::test]
+async fn an_order_for_a_program_tells_learning_when_it_is_confirmed_and_cancelled() {
+    let program = "01JDEMR0000000000000000001";
+    let h = Harness::start("OrdersTable").await;
+    let kim = h.kim();
+    let id = h.placed(&kim).await;
+    let (kind, mut data) = stock_reserved(&id);
+    data["programId"] = json!(program);
+    h.reply(kind, data).await;
+    let (kind, data) = payment_captured(&id);
+    h.reply(kind, data).await;
+    let mut confirmed = h.sent("order_confirmed", &id).await;
+    confirmed.sort_by(|a, b| a.0.cmp(&b.0));
+    let queues: Vec<&str> = confirmed.iter().map(|(q, _)| q.as_str()).collect();
+    assert_eq!(queues, ["enrollments", "notifications"]);
+    for (_, event) in &confirmed {
+        assert_eq!(event["userId"], KIM);
+        assert_eq!(event["data"]["programId"], program);
+    }
+    assert_eq!(
+        confirmed[0].1["id"], confirmed[1].1["id"],
+        "one event, two queues"
+    );
+
+    let r = h.cancel(&kim, &id).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", body_json(&r));
+    for (kind, data) in [payment_refunded(&id), stock_released(&id)] {
+        h.reply(kind, data).await;
+    }
+    let cancelled = h.sent("order_cancelled", &id).await;
+    let mut queues: Vec<&str> = cancelled.iter().map(|(q, _)| q.as_str()).collect();
+    queues.sort_unstable();
+    assert_eq!(queues, ["enrollments", "notifications"]);
+    assert!(
+        cancelled
+            .iter()
+            .all(|(_, e)| e["data"]["programId"] == program)
+    );
 }
