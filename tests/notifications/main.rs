@@ -4,6 +4,7 @@
 //! is a recording HTTP server (`provider.rs`), the only stand-in.
 
 mod channel;
+mod email;
 mod inbox;
 mod preferences;
 mod provider;
