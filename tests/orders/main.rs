@@ -7,6 +7,7 @@
 mod api;
 mod concurrency;
 mod crashes;
+mod enrollments;
 mod flow;
 mod load;
 mod products;
