@@ -43,7 +43,7 @@ async fn modules_are_authored_by_admins_and_listed_by_skill_without_answers() {
     assert_eq!(ids, [f1.as_str(), str_of(&created.body["id"])]);
     assert_eq!(
         fractions.body["items"][1],
-        json!({"id": created.body["id"], "title": "Fractions I", "skill": "fractions", "level": 2, "exerciseCount": 3})
+        json!({"id": created.body["id"], "title": "Fractions I", "skill": "fractions", "level": 2, "exerciseCount": 3, "premium": false, "programId": null})
     );
     assert!(!fractions.text.contains("answerIndex"));
 

@@ -25,7 +25,7 @@ async fn the_demo_catalogue_seeds_once_and_carries_the_whole_flow() {
         .await;
     assert_eq!(
         modules.unwrap_or_else(|e| panic!("{e:?}")),
-        json!({"modules": 15, "created": 15})
+        json!({"modules": 18, "created": 18})
     );
     let modules = t
         .cloud
@@ -33,7 +33,7 @@ async fn the_demo_catalogue_seeds_once_and_carries_the_whole_flow() {
         .await;
     assert_eq!(
         modules.unwrap_or_else(|e| panic!("{e:?}")),
-        json!({"modules": 15, "created": 0})
+        json!({"modules": 18, "created": 0})
     );
 
     let s = student(&t, "newcomer").await;
@@ -56,19 +56,23 @@ async fn the_demo_catalogue_seeds_once_and_carries_the_whole_flow() {
             Some(&s.access_token),
         )
         .await;
-    let mut per_skill: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+    // Per skill: the open modules at every level, and the demo program's premium one.
+    let mut per_skill: std::collections::BTreeMap<(String, bool), Vec<u64>> = Default::default();
     for m in catalogue.body["items"].as_array().into_iter().flatten() {
         per_skill
-            .entry(str_of(&m["skill"]).to_owned())
+            .entry((str_of(&m["skill"]).to_owned(), m["premium"] == true))
             .or_default()
             .push(m["level"].as_u64().unwrap_or(0));
     }
     for skill in diagnostic["skills"].as_array().into_iter().flatten() {
-        assert_eq!(
-            per_skill.get(str_of(skill)).cloned().unwrap_or_default(),
-            [1, 2, 3, 4, 5],
-            "{skill}"
-        );
+        let levels = |premium: bool| {
+            per_skill
+                .get(&(str_of(skill).to_owned(), premium))
+                .cloned()
+                .unwrap_or_default()
+        };
+        assert_eq!(levels(false), [1, 2, 3, 4, 5], "{skill}");
+        assert_eq!(levels(true), [5], "{skill}");
     }
 
     // A newcomer picks the second choice everywhere; the plan trains each skill under 0.8,
