@@ -162,7 +162,7 @@ fn one_name_per_function(template: &Template, project: &Project) -> Vec<String> 
 
 /// Every problem found, one sentence each; empty when the template passes.
 pub fn check(template: &Template, project: &Project) -> Vec<String> {
-    let rules: [fn(&Template, &Project) -> Vec<String>; 11] = [
+    let rules: [fn(&Template, &Project) -> Vec<String>; 12] = [
         build_metadata,
         binaries_used_once,
         one_name_per_function,
@@ -174,6 +174,7 @@ pub fn check(template: &Template, project: &Project) -> Vec<String> {
         dead_letter_queues_have_alarms,
         http_routes,
         documented_routes,
+        crate::ownership::tables_owned_by_their_domain,
     ];
     rules
         .iter()
@@ -184,7 +185,9 @@ pub fn check(template: &Template, project: &Project) -> Vec<String> {
 /// Loads the template and the project under `root`, then checks them.
 pub fn check_files(template_path: &Path, root: &Path) -> Result<Vec<String>> {
     let template = Template::load(template_path)?;
-    Ok(check(&template, &Project::scan(root)?))
+    let mut problems = check(&template, &Project::scan(root)?);
+    problems.extend(crate::coverage::handler_tests(&template, root)?);
+    Ok(problems)
 }
 
 /// The logical id a `Ref` or `Fn::GetAtt` points at.
@@ -199,16 +202,22 @@ fn referenced_id(v: &Value) -> Option<&str> {
     }
 }
 
-/// Whether `id` is referenced anywhere in `v` (Ref, GetAtt or `${id...}` in a Sub).
-fn mentions(v: &Value, id: &str) -> bool {
+/// Whether `id` is referenced anywhere in `v` (Ref, GetAtt or `${id...}` in a Sub, in its
+/// string or its `[string, variables]` form).
+pub(crate) fn mentions(v: &Value, id: &str) -> bool {
     if referenced_id(v) == Some(id) {
         return true;
     }
     match v {
         Value::Object(map) => {
-            if let Some(Value::String(text)) = map.get("Fn::Sub")
-                && (text.contains(&format!("${{{id}}}")) || text.contains(&format!("${{{id}.")))
-            {
+            let sub = match map.get("Fn::Sub") {
+                Some(Value::String(text)) => Some(text.as_str()),
+                Some(Value::Array(parts)) => parts.first().and_then(Value::as_str),
+                _ => None,
+            };
+            if sub.is_some_and(|text| {
+                text.contains(&format!("${{{id}}}")) || text.contains(&format!("${{{id}."))
+            }) {
                 return true;
             }
             map.values().any(|x| mentions(x, id))
