@@ -106,4 +106,8 @@ pub mod queues {
     pub const INVENTORY: &str = "inventory";
     pub const PAYMENTS: &str = "payments";
     pub const ORDERS: &str = "orders";
+    /// The assessments and community domains' own queues: `user_deleted`
+    /// ([`crate::erasure`]).
+    pub const ASSESSMENTS: &str = "assessments";
+    pub const COMMUNITY: &str = "community";
 }

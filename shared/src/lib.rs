@@ -2,7 +2,7 @@
 //! a function builds once per cold start ([`app`]), the storage error ([`store`]), HTTP glue and request
 //! parsing ([`http`]), problem+json errors ([`problem`]), access tokens ([`auth`]), list
 //! cursors ([`cursor`]), idempotent creation ([`idempotency`]), events, the outbox and its
-//! relay ([`events`], [`outbox`]), the order saga's messages ([`saga`]), money ([`money`]), the SQS batch helper ([`sqs_batch`]), DynamoDB helpers
+//! relay ([`events`], [`outbox`]), an account's erasure everywhere ([`erasure`]), the order saga's messages ([`saga`]), money ([`money`]), the SQS batch helper ([`sqs_batch`]), DynamoDB helpers
 //! ([`dynamo`]), telemetry ([`telemetry`]), configuration ([`config`]), time ([`clock`]) and
 //! the local cloud's fault-injection points ([`fault`]). Clients open their connections during
 //! init ([`warm`], through [`dynamo::connect`] and the outbox relay).
@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod cursor;
 pub mod dynamo;
+pub mod erasure;
 pub mod events;
 pub mod fault;
 pub mod http;
