@@ -90,6 +90,27 @@ pub fn epoch_ms(t: time::OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
+/// Runs a queue consumer of the domain whose store is `S`: telemetry, the domain's
+/// `Context` from the environment (once per cold start), then `handle` on every batch,
+/// which reports its partial failures (see [`crate::sqs_batch::process`]).
+pub async fn consume<S, F, Fut>(handle: F) -> Result<(), lambda_runtime::Error>
+where
+    S: TableStore + 'static,
+    F: Fn(Arc<Context<S>>, aws_lambda_events::event::sqs::SqsEvent) -> Fut,
+    Fut: Future<Output = aws_lambda_events::event::sqs::SqsBatchResponse>,
+{
+    crate::telemetry::init();
+    let app = Arc::new(Context::<S>::from_env().await?);
+    let handle = &handle;
+    let app = &app;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
+            Ok::<_, std::convert::Infallible>(handle(app.clone(), event.payload).await)
+        },
+    ))
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -28,25 +28,6 @@ pub use store::Store;
 /// the cursor secret: `App::with_cursors_from_env`).
 pub type App = shared::app::Context<Store>;
 
-/// Runs a consumer of one of learning's queues: telemetry, the domain's `App` from the
-/// environment, then `handle` on every batch (which reports its partial failures).
-pub async fn consume<F, Fut>(handle: F) -> Result<(), lambda_runtime::Error>
-where
-    F: Fn(std::sync::Arc<App>, aws_lambda_events::event::sqs::SqsEvent) -> Fut,
-    Fut: std::future::Future<Output = aws_lambda_events::event::sqs::SqsBatchResponse>,
-{
-    shared::telemetry::init();
-    let app = std::sync::Arc::new(App::from_env().await?);
-    let handle = &handle;
-    let app = &app;
-    lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: lambda_runtime::LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
-            Ok::<_, std::convert::Infallible>(handle(app.clone(), event.payload).await)
-        },
-    ))
-    .await
-}
-
 /// Days since the Unix epoch, in UTC: the unit of the streak.
 pub(crate) fn epoch_day(t: time::OffsetDateTime) -> i64 {
     t.unix_timestamp().div_euclid(86_400)

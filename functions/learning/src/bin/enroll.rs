@@ -2,8 +2,8 @@
 //! revokes.
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    learning::consume(
-        |app, batch| async move { learning::enrollments::handle_batch(&app, batch).await },
-    )
+    shared::app::consume::<learning::Store, _, _>(|app, batch| async move {
+        learning::enrollments::handle_batch(&app, batch).await
+    })
     .await
 }
