@@ -28,7 +28,8 @@ use crate::store::StoreError;
 use crate::telemetry::{Metric, emit};
 
 pub const PK_PREFIX: &str = "OUTBOX#";
-/// The item only has to outlive its stream record (24 h); a week helps an investigation.
+/// The relay deletes an item once sent; one it could not delete (or never sent) outlives its
+/// stream record (24 h) and then goes.
 const RETENTION_SECONDS: i64 = 7 * 24 * 3600;
 const ENV_PREFIX: &str = "OUTBOX_QUEUE_";
 
@@ -59,12 +60,17 @@ pub fn items<T: MessageKind>(
         .collect()
 }
 
-/// Sends outbox items from a stream batch to their queues.
+/// Sends outbox items from a stream batch to their queues, then deletes each item sent: an
+/// event carries a person's id (and sometimes their name or email), so it is kept no longer
+/// than it takes to send, and an account's erasure never has to find it (a deletion that
+/// fails leaves the item to its TTL).
 #[derive(Debug, Clone)]
 pub struct Relay {
     sqs: aws_sdk_sqs::Client,
     /// Logical queue name → queue URL.
     routes: HashMap<String, String>,
+    /// Deletes the items sent; `None` keeps them until their TTL.
+    dynamo: Option<aws_sdk_dynamodb::Client>,
 }
 
 /// What one stream record asks of the relay.
@@ -73,6 +79,8 @@ enum Outgoing<'a> {
         queue: &'a str,
         event_type: &'a str,
         body: &'a str,
+        /// The item's key (`pk`, `sk`): deleted once sent.
+        key: (&'a str, &'a str),
     },
     /// Not an outbox insert: nothing to do.
     Skip,
@@ -92,11 +100,26 @@ impl Relay {
         if routes.is_empty() {
             return Err(ConfigError::Missing("OUTBOX_QUEUE_<NAME>"));
         }
-        Ok(Self { sqs, routes })
+        Ok(Self {
+            sqs,
+            routes,
+            dynamo: None,
+        })
     }
 
     pub fn new(sqs: aws_sdk_sqs::Client, routes: HashMap<String, String>) -> Self {
-        Self { sqs, routes }
+        Self {
+            sqs,
+            routes,
+            dynamo: None,
+        }
+    }
+
+    /// Deletes every item once it is sent, with `dynamo` (the role needs
+    /// `dynamodb:DeleteItem` on its table).
+    pub fn deleting_sent_items(mut self, dynamo: aws_sdk_dynamodb::Client) -> Self {
+        self.dynamo = Some(dynamo);
+        self
     }
 
     /// Opens the SQS connection during init (see [`crate::warm`]): one GetQueueAttributes
@@ -141,6 +164,7 @@ impl Relay {
                     queue,
                     event_type,
                     body,
+                    key,
                 } => {
                     if let Err(why) = self.send(queue, event_type, body).await {
                         tracing::error!(queue, why = %why, "outbox publish failed; the batch will be retried from here");
@@ -150,6 +174,7 @@ impl Relay {
                         break;
                     }
                     published += 1.0;
+                    self.delete_sent(record, key).await;
                 }
             }
         }
@@ -162,6 +187,31 @@ impl Relay {
             &[],
         );
         response
+    }
+
+    /// Deletes a sent item from the table the record came from. A failure is logged and
+    /// left to the item's TTL: the event is sent, which is what counts.
+    async fn delete_sent(&self, record: &EventRecord, (pk, sk): (&str, &str)) {
+        let Some(dynamo) = &self.dynamo else {
+            return;
+        };
+        let Some(table) = record.event_source_arn.as_deref().and_then(table_of_stream) else {
+            tracing::warn!("outbox record without a table stream ARN; the item waits for its TTL");
+            return;
+        };
+        let deleted = dynamo
+            .delete_item()
+            .table_name(table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .send()
+            .await;
+        if let Err(e) = deleted {
+            tracing::warn!(
+                error = %aws_sdk_dynamodb::error::DisplayErrorContext(e),
+                "a sent outbox item was not deleted; it waits for its TTL"
+            );
+        }
     }
 
     async fn send(&self, queue: &str, event_type: &str, body: &str) -> Result<(), String> {
@@ -189,7 +239,8 @@ impl Relay {
 /// The whole main of a domain's relay function.
 pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
     let config = crate::dynamo::sdk_config().await;
-    let relay = Relay::from_env(aws_sdk_sqs::Client::new(&config))?;
+    let relay = Relay::from_env(aws_sdk_sqs::Client::new(&config))?
+        .deleting_sent_items(aws_sdk_dynamodb::Client::new(&config));
     relay.warm().await;
     let relay = &relay;
     lambda_runtime::run(lambda_runtime::service_fn(
@@ -212,14 +263,28 @@ fn outgoing(record: &EventRecord) -> Outgoing<'_> {
         Some(StreamValue::S(v)) => Some(v.as_str()),
         _ => None,
     };
-    match (text("queue"), text("eventType"), text("body")) {
-        (Some(queue), Some(event_type), Some(body)) => Outgoing::Send {
+    match (
+        text("queue"),
+        text("eventType"),
+        text("body"),
+        text(PK).zip(text(SK)),
+    ) {
+        (Some(queue), Some(event_type), Some(body), Some(key)) => Outgoing::Send {
             queue,
             event_type,
             body,
+            key,
         },
         _ => Outgoing::Malformed("an outbox item needs queue, eventType and body"),
     }
+}
+
+/// The table a stream belongs to, from its ARN
+/// (`arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`).
+fn table_of_stream(arn: &str) -> Option<&str> {
+    let (_, rest) = arn.split_once(":table/")?;
+    let (table, _) = rest.split_once("/stream/")?;
+    (!table.is_empty()).then_some(table)
 }
 
 #[cfg(test)]
@@ -264,6 +329,23 @@ mod tests {
             outgoing(&record("INSERT", broken)),
             Outgoing::Malformed(_)
         ));
+    }
+
+    #[test]
+    fn a_stream_arn_names_its_table() {
+        assert_eq!(
+            table_of_stream(
+                "arn:aws:dynamodb:us-east-1:000000000000:table/studyloop-UsersTable-1/stream/2026-12-03T00:00:00.000"
+            ),
+            Some("studyloop-UsersTable-1")
+        );
+        for arn in [
+            "",
+            "arn:stream:UsersTable",
+            "arn:aws:dynamodb:r:a:table//stream/x",
+        ] {
+            assert_eq!(table_of_stream(arn), None, "{arn}");
+        }
     }
 
     #[test]
