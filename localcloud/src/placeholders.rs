@@ -9,6 +9,7 @@
 //! | `{{uniqueEmail}}`      | a new address each time, `invoke-<ulid>@studyloop.local`          |
 //! | `{{newId}}`            | a new ULID each time                                              |
 //! | `{{orderId}}`          | a new order of the demo student, placed just before (pending)     |
+//! | `{{newAccountAccessToken}}` | an access token of a new account (a `{{uniqueEmail}}`, the demo password), signed up just before: for events that end their account |
 //!
 //! The tokens are real: the local cloud signs the demo student (or the admin) in through the
 //! template's own sign-in function, which signs with the cloud's keys (`keys.json` of the
@@ -45,14 +46,18 @@ pub const REFRESH_TOKEN: &str = "refreshToken";
 pub const UNIQUE_EMAIL: &str = "uniqueEmail";
 pub const NEW_ID: &str = "newId";
 pub const ORDER_ID: &str = "orderId";
+/// An access token of an account signed up just before (the demo password), for an event
+/// that ends its account (`DELETE /v1/users/me`) and must not end the demo student's.
+pub const NEW_ACCOUNT_ACCESS_TOKEN: &str = "newAccountAccessToken";
 /// Every placeholder `fill` knows.
-pub const ALL: [&str; 6] = [
+pub const ALL: [&str; 7] = [
     ACCESS_TOKEN,
     ADMIN_ACCESS_TOKEN,
     REFRESH_TOKEN,
     UNIQUE_EMAIL,
     NEW_ID,
     ORDER_ID,
+    NEW_ACCOUNT_ACCESS_TOKEN,
 ];
 
 const SIGN_IN: (&str, &str) = ("POST", "/v1/auth/sign-in");
@@ -170,6 +175,7 @@ impl<'a> Filler<'a> {
                 ),
                 NEW_ID => ulid::Ulid::new().to_string(),
                 ORDER_ID => self.new_order().await?,
+                NEW_ACCOUNT_ACCESS_TOKEN => self.new_account_token().await?,
                 _ => unreachable!("checked above"),
             };
             if !plain(&value) {
@@ -243,6 +249,22 @@ impl<'a> Filler<'a> {
                  ({up_body})"
             ),
         }
+    }
+
+    /// An access token of a new account, signed up now with a unique email and the demo
+    /// password.
+    async fn new_account_token(&self) -> Result<String> {
+        let email = format!(
+            "invoke-{}@studyloop.local",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
+        let (status, body) = self
+            .sign(SIGN_UP, &email, DEMO_PASSWORD, Some(DEMO_NAME))
+            .await?;
+        if status != 201 {
+            bail!("signing up a new account {email} answered {status}: {body}");
+        }
+        Ok(session(&body)?.access_token)
     }
 
     /// Sends a sign-in (or, with a name, sign-up) through its function.

@@ -42,6 +42,40 @@ pub fn deleted_user(body: &str) -> Option<String> {
     (head.kind == USER_DELETED && !head.user_id.is_empty()).then_some(head.user_id)
 }
 
+/// Deletes every item whose partition key is `pk` in `table` (a user's partition: `USER#<id>`),
+/// a page of keys at a time (consistent reads, so what a redelivery finds is what is left),
+/// each page in batches of deletes. Safe to run again and concurrently: deleting what is gone
+/// is not an error. Not atomic: an item written under `pk` while it runs may survive it, so
+/// a domain erases only partitions that no new request can write to (the account is gone, so
+/// no token is issued for it; one already issued lives its short lifetime). The number of
+/// items deleted.
+pub async fn delete_partition(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    pk: &str,
+) -> Result<usize, crate::store::StoreError> {
+    use crate::dynamo::{delete_request, s};
+    let mut pages = crate::paging::Pages::new(
+        client
+            .query()
+            .table_name(table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(pk))
+            .projection_expression("pk, sk")
+            .consistent_read(true),
+    );
+    let mut deleted = 0;
+    while let Some(keys) = pages.next().await? {
+        deleted += keys.len();
+        let requests = keys
+            .into_iter()
+            .map(delete_request)
+            .collect::<Result<_, _>>()?;
+        crate::dynamo::batch_write(client, table, requests).await?;
+    }
+    Ok(deleted)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

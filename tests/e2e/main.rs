@@ -1,6 +1,7 @@
 //! End-to-end tests: the local cloud runs template.yaml with the real function binaries;
 //! each test drives it over HTTP like a client would.
 
+mod account_deletion;
 mod auth;
 mod contract;
 mod outbox;

@@ -3,6 +3,7 @@
 //! Each endpoint is its own Lambda (`src/bin/`); each binary builds an [`App`] once per
 //! cold start and hands one of the `handle` functions below to the runtime.
 
+pub mod delete_account;
 pub mod error;
 pub mod model;
 pub mod passwords;
@@ -71,5 +72,6 @@ impl App {
     profile::handle_get,
     profile::handle_update,
     profile::jwks,
+    delete_account::handle,
 ))]
 pub struct ApiDoc;

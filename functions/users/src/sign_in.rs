@@ -30,14 +30,7 @@ pub struct SignIn {
 impl FromJson for SignIn {
     fn from_json(f: &mut Fields) -> Option<Self> {
         let email = f.required("email");
-        let password: Option<String> = f.required("password");
-        if password
-            .as_ref()
-            .is_some_and(|p| p.is_empty() || p.chars().count() > crate::model::PASSWORD_MAX_CHARS)
-        {
-            f.error("password", "must be 1 to 128 characters");
-            return None;
-        }
+        let password = password_to_check(f, "password");
         Some(Self {
             email: email?,
             password: password?,
@@ -128,4 +121,49 @@ pub async fn handle(app: &App, req: Request) -> HttpResult {
     let input: SignIn = json_body(&req)?;
     let out = sign_in(app, input, &client_address(&req)).await?;
     json(StatusCode::OK, &out)
+}
+
+/// The password at `field` of a request that checks one (sign-in, or an account change that
+/// asks for the current password): 1 to 128 characters. Not a [`crate::model::Password`]:
+/// the length rules are for new passwords, and an answer must not say which rule a guess
+/// broke.
+pub fn password_to_check(f: &mut Fields, field: &str) -> Option<String> {
+    let password: Option<String> = f.required(field);
+    if password
+        .as_ref()
+        .is_some_and(|p| p.is_empty() || p.chars().count() > crate::model::PASSWORD_MAX_CHARS)
+    {
+        f.error(field, "must be 1 to 128 characters");
+        return None;
+    }
+    password
+}
+
+/// Checks `password` against the account `user`'s, asked from the client address `from`,
+/// for a change to the signed-in account (its deletion, say): counted against the sign-in
+/// limit of the account's email from that address before it is checked, as a sign-in is, so
+/// a stolen access token is no password oracle. The account's email, parsed.
+pub async fn confirm_password(
+    app: &App,
+    user: &crate::store::StoredUser,
+    password: String,
+    from: &str,
+) -> Result<Email, Error> {
+    let email = Email::try_from(user.email.clone())
+        .map_err(|_| shared::store::StoreError::malformed("email"))?;
+    let now_s = app.clock.now().unix_timestamp();
+    let reserved = app
+        .store
+        .reserve_sign_in(&email, from, now_s, MAX_FAILURES, FAILURE_WINDOW_SECONDS)
+        .await?;
+    if let Reservation::Refused { window_ends } = reserved {
+        let retry_after_seconds = u64::try_from(window_ends - now_s).unwrap_or(1).max(1);
+        return Err(Error::TooManyAttempts {
+            retry_after_seconds,
+        });
+    }
+    if !passwords::verify(password, Some(user.password_hash.clone())).await? {
+        return Err(Error::InvalidCredentials);
+    }
+    Ok(email)
 }

@@ -9,11 +9,12 @@
 //! | `LOGINFAIL#<email>`| `FROM#<ip>` | sign-in attempts from one address in the current window |
 //! | `OUTBOX#<event>`   | `<queue>` | events waiting for the relay (see shared::outbox) |
 
-use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, ReturnValue, TransactWriteItem, Update};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::auth::Role;
 use shared::dynamo::{AttributeValue, EXPIRES_AT, Item, is_condition_failed, key, n, s};
+use shared::erasure::AccountEvent;
 use shared::events::{Envelope, queues};
 use shared::store::{StoreError, from_item};
 use shared::transaction::{Tx, TxError};
@@ -505,6 +506,129 @@ impl Store {
             .send()
             .await?;
         Ok(())
+    }
+}
+
+// ------------------------------------------------------------ deleting an account
+//
+// Kept apart from the blocks above: the account's erasure (`crate::delete_account`).
+
+/// Most items one deletion's transaction carries: DynamoDB allows 100, and the account's
+/// own items and the outbox come first.
+const DELETION_TX_MAX: usize = 100;
+
+/// What deleting an account did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    /// The account is gone, with everything that named it, and its `user_deleted` queued.
+    Deleted,
+    /// The profile changed meanwhile (deleted by a concurrent request, or its password
+    /// changed): nothing was written.
+    Changed,
+}
+
+impl Store {
+    /// Deletes the account `user` (as read, its password just verified against its
+    /// `password_hash`) and queues `deleted` to each of `queues`, all or nothing: its profile
+    /// (only while its password hash is still the one verified), its email claim (so the email
+    /// is free at once), every other item under its key, and the sign-in attempts counted for
+    /// its email from every address (they hold the email). Attempts beyond what one
+    /// transaction holds are deleted right after it; they would also expire with their
+    /// window (15 minutes).
+    pub async fn delete_account(
+        &self,
+        user: &StoredUser,
+        email: &Email,
+        deleted: &Envelope<AccountEvent>,
+        queues: &[&str],
+        now: OffsetDateTime,
+    ) -> Result<Deletion, StoreError> {
+        let profile = user_key(&user.id);
+        let owned = self.keys_under(&format!("USER#{}", user.id)).await?;
+        let attempts = self
+            .keys_under(&format!("LOGINFAIL#{}", email.as_str()))
+            .await?;
+
+        let mut tx = Tx::new();
+        let profile_delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(profile.clone()))
+            .condition_expression("passwordHash = :hash")
+            .expression_attribute_values(":hash", s(&user.password_hash))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        tx.push(
+            "user",
+            TransactWriteItem::builder().delete(profile_delete).build(),
+        );
+        let claim_delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(email_key(email)))
+            .condition_expression("userId = :id")
+            .expression_attribute_values(":id", s(&user.id))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        tx.push(
+            "email",
+            TransactWriteItem::builder().delete(claim_delete).build(),
+        );
+        tx.extend(
+            "outbox",
+            shared::outbox::items(&self.table, deleted, queues, now)?,
+        );
+        for item_key in owned.into_iter().filter(|k| *k != profile) {
+            tx.push("owned", self.delete(item_key)?);
+        }
+        let room = DELETION_TX_MAX.saturating_sub(tx.len());
+        let later = attempts.len().saturating_sub(room);
+        let mut attempts = attempts;
+        let after = attempts.split_off(attempts.len() - later);
+        for item_key in attempts {
+            tx.push("attempts", self.delete(item_key)?);
+        }
+        match tx.write_once(&self.client).await {
+            Ok(()) => {}
+            Err(TxError::Cancelled(c)) if c.failed("user") || c.failed("email") => {
+                return Ok(Deletion::Changed);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if !after.is_empty() {
+            let requests = after
+                .into_iter()
+                .map(shared::dynamo::delete_request)
+                .collect::<Result<_, _>>()?;
+            shared::dynamo::batch_write(&self.client, &self.table, requests).await?;
+        }
+        Ok(Deletion::Deleted)
+    }
+
+    /// An unconditional delete of the item at `item_key`.
+    fn delete(&self, item_key: Item) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(item_key))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// The keys of every item under the partition `pk` (consistent reads, every page).
+    async fn keys_under(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
+        let mut pages = shared::paging::Pages::new(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk))
+                .projection_expression("pk, sk")
+                .consistent_read(true),
+        );
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await? {
+            keys.extend(page);
+        }
+        Ok(keys)
     }
 }
 

@@ -700,7 +700,18 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete one's account
+         * @description Needs the account's password. At once the account no longer signs in or refreshes, and
+         *     its email is free for a new sign-up; every domain then erases what it keeps of the person
+         *     (attempts, plans, sessions, progress, inbox, preferences, posts, comments, likes), and
+         *     orders and payments keep only what accounting needs, with nothing that identifies the
+         *     person (docs/contract.md, "Deleting an account"). Access tokens already issued stay valid
+         *     until they expire (at most 15 minutes) but find no account. A wrong password counts
+         *     against the sign-in limit of the account's email from the caller's address (429
+         *     `rate_limited` after 5).
+         */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
@@ -731,6 +742,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The account's password, which confirms the deletion. */
+        AccountDeletion: {
+            /** @description The account's current password: 1 to 128 characters (not bytes). */
+            password: string;
+        };
         /** @description `GET /assessments/{id}`: everything but the answers. */
         AssessmentDetail: components["schemas"]["AssessmentSummary"] & {
             createdAt: components["schemas"]["Timestamp"];
@@ -5664,6 +5680,144 @@ export interface operations {
                         code?: "not_found";
                         /** @constant */
                         status?: 404;
+                    };
+                };
+            };
+            /** @description Problem: internal. */
+            500: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal";
+                        /** @constant */
+                        status?: 500;
+                    };
+                };
+            };
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeletion"];
+            };
+        };
+        responses: {
+            /** @description The account is deleted; the other domains erase what they keep of it. */
+            202: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: validation_failed. */
+            400: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Problem: invalid_credentials, unauthorized. */
+            401: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_credentials" | "unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Problem: not_found. */
+            404: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large. */
+            413: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type. */
+            415: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                        /** @constant */
+                        status?: 415;
+                    };
+                };
+            };
+            /** @description Problem: rate_limited. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                        /** @constant */
+                        status?: 429;
                     };
                 };
             };

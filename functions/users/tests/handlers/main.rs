@@ -11,6 +11,8 @@ use shared::http::respond;
 use testkit::{Keys, With, body_json, call};
 use users::{App, Store};
 
+mod delete_account;
+
 type Harness = testkit::Harness<App>;
 
 /// The users table on the emulator, with the signing key (sign-up, sign-in and refresh
