@@ -13,6 +13,31 @@ use crate::events::MessageKind;
 /// The envelope `type` of an account's deletion.
 pub const USER_DELETED: &str = "user_deleted";
 
+/// What stands in an order's, a reservation's or a payment's `userId` once its customer
+/// deleted their account: no person, and still a string where one is read.
+pub const ERASED_CUSTOMER: &str = "deleted";
+
+/// Sets the `userId` of the item at `key` to [`ERASED_CUSTOMER`], if the item exists:
+/// a record kept for accounting forgets whom it was for. `false` if there is no such item.
+/// Running it again changes nothing.
+pub async fn forget_customer(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: crate::dynamo::Item,
+) -> Result<bool, crate::store::StoreError> {
+    crate::dynamo::written(
+        client
+            .update_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .update_expression("SET userId = :erased")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":erased", crate::dynamo::s(ERASED_CUSTOMER))
+            .send()
+            .await,
+    )
+}
+
 /// The users domain's account events to the other domains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -139,10 +139,11 @@ pub struct Idempotency {
 }
 
 fn item_key(scope: &str, key: &IdempotencyKey) -> Item {
-    dynamo::key(
-        format!("IDEMPOTENCY#{scope}#{}", key.as_str()),
-        "IDEMPOTENCY",
-    )
+    raw_item_key(scope, key.as_str())
+}
+
+fn raw_item_key(scope: &str, key: &str) -> Item {
+    dynamo::key(format!("IDEMPOTENCY#{scope}#{key}"), "IDEMPOTENCY")
 }
 
 impl Idempotency {
@@ -151,6 +152,18 @@ impl Idempotency {
             client,
             table: table.into(),
         }
+    }
+
+    /// The delete of `scope`'s record of `key` (as [`IdempotencyKey::as_str`] gave it), as a
+    /// transaction item: a person's records go with their account. Deleting what is gone
+    /// (expired) is not an error.
+    pub fn delete(&self, scope: &str, key: &str) -> Result<TransactWriteItem, StoreError> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(raw_item_key(scope, key)))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     /// The answer recorded for `key` within `scope` (a user id), if any.

@@ -36,6 +36,10 @@ pub enum MessageType {
     PaymentDeclined,
     /// payments → orders: [`PaymentRefunded`]
     PaymentRefunded,
+    /// orders → inventory and payments: [`OrderRef`]. The order's customer deleted their
+    /// account: the step's record of the order keeps what accounting needs and forgets
+    /// who it was for ([`crate::erasure::ERASED_CUSTOMER`]).
+    ForgetCustomer,
 }
 
 impl MessageKind for MessageType {
@@ -57,6 +61,7 @@ impl MessageType {
             MessageType::PaymentCaptured => "payment_captured",
             MessageType::PaymentDeclined => "payment_declined",
             MessageType::PaymentRefunded => "payment_refunded",
+            MessageType::ForgetCustomer => "forget_customer",
         }
     }
 }

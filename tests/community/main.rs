@@ -2,6 +2,7 @@
 //! binaries behind the HTTP front door, driven like a client would.
 
 mod comments;
+mod erasure;
 mod input;
 mod likes;
 mod posts;

@@ -8,6 +8,7 @@ mod api;
 mod concurrency;
 mod crashes;
 mod enrollments;
+mod erasure;
 mod flow;
 mod load;
 mod products;

@@ -218,6 +218,25 @@ impl TestCloud {
         aws_sdk_sqs::Client::new(&config)
     }
 
+    /// Sends `user_deleted` for `user_id` to the queue with this logical id, as the users
+    /// outbox relay would (shared::erasure).
+    pub async fn send_user_deleted(&self, queue: &str, user_id: &str) {
+        let url = self
+            .cloud
+            .queue_url(queue)
+            .unwrap_or_else(|| panic!("no queue {queue}"));
+        let envelope = serde_json::json!({"id": shared::new_id(), "type": "user_deleted",
+            "occurredAt": "2026-12-03T12:00:00Z", "userId": user_id, "data": {}});
+        self.sqs()
+            .await
+            .send_message()
+            .queue_url(url)
+            .message_body(envelope.to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("send to {queue}: {e}"));
+    }
+
     /// Event envelopes that arrive on a queue within `wait`, until `enough` of them came.
     pub async fn receive_events(&self, queue: &str, enough: usize, wait: Duration) -> Vec<Value> {
         let url = self
@@ -251,6 +270,21 @@ impl TestCloud {
             }
         }
         events
+    }
+
+    /// The messages the mail catcher (`GET /_localcloud/mail`) shows for `to`, newest first.
+    pub async fn mail_to(&self, to: &str) -> Vec<Value> {
+        let r = self.send("GET", "/_localcloud/mail", &[], None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter(|m| m["to"] == json!([to]))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Everything the functions logged so far.

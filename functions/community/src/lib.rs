@@ -4,9 +4,12 @@
 //! cold start and hands one of the `handle` functions to the runtime. A post's `likeCount`
 //! and `commentCount` are changed only in the same transaction that adds or removes the
 //! like or comment they count (see [`store`]), so they never drift from the real numbers.
+//! An account's deletion reaches community's own queue as `user_deleted`, and
+//! `CommunityEraseUserFunction` erases what the person wrote ([`erasure`]).
 
 pub mod comments;
 pub mod delete;
+pub mod erasure;
 pub mod error;
 pub mod likes;
 pub mod model;

@@ -17,6 +17,10 @@
 //! guarded by conditions (a like that exists is not added again; one that does not exist is
 //! not removed), so a retried or concurrent request can never make them drift.
 //!
+//! A post, a comment and a like carry `authorId` (the liker, for a like), which puts it in
+//! `AuthorIndex` (keys only): everything a person wrote, found in one query when their
+//! account is deleted ([`crate::erasure`]).
+//!
 //! Deleting a post first marks it (`deletedAt`, out of the index) so no like or comment can
 //! be added any more, then deletes its likes and comments, then the post item. A crash
 //! in between leaves a marked post that no endpoint shows and that a repeated DELETE
@@ -34,6 +38,8 @@ use time::OffsetDateTime;
 use crate::model::{Comment, Page, Post};
 
 pub const FEED_INDEX: &str = "FeedIndex";
+pub const AUTHOR_INDEX: &str = "AuthorIndex";
+const AUTHOR_ID: &str = "authorId";
 const FEED_PK: &str = "feedPk";
 const FEED_SK: &str = "feedSk";
 const FEED: &str = "FEED";
@@ -100,6 +106,32 @@ pub enum Toggle {
     /// Already so (liked twice, or unliked what was not liked): nothing was written.
     Unchanged,
     PostNotFound,
+}
+
+/// Something a person wrote, as `AuthorIndex` finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authored {
+    Post { post_id: String },
+    Comment { post_id: String, comment_id: String },
+    Like { post_id: String },
+}
+
+impl Authored {
+    /// What the item with these keys is; `None` for a key this table does not make.
+    fn of_key(pk: &str, sk: &str) -> Option<Self> {
+        let post_id = pk.strip_prefix("POST#")?.to_owned();
+        if sk == POST_SK {
+            Some(Authored::Post { post_id })
+        } else if let Some(comment_id) = sk.strip_prefix(COMMENT_PREFIX) {
+            Some(Authored::Comment {
+                post_id,
+                comment_id: comment_id.to_owned(),
+            })
+        } else {
+            sk.starts_with(LIKE_PREFIX)
+                .then_some(Authored::Like { post_id })
+        }
+    }
 }
 
 /// What adding a comment did.
@@ -427,6 +459,7 @@ impl Store {
         }
         let put = put
             .item("userId", s(user_id))
+            .item(AUTHOR_ID, s(user_id))
             .item("createdAt", s(now))
             .build()
             .map_err(StoreError::corrupt)?;
@@ -469,6 +502,81 @@ impl Store {
         } else {
             Err(TxError::Cancelled(cancelled).into())
         }
+    }
+
+    // ------------------------------------------------------------ erasure
+
+    /// Every post, comment and like by `user_id` (`AuthorIndex`, every page).
+    pub async fn authored_by(&self, user_id: &str) -> Result<Vec<Authored>, StoreError> {
+        let mut pages = Pages::new(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(AUTHOR_INDEX)
+                .key_condition_expression("#author = :author")
+                .expression_attribute_names("#author", AUTHOR_ID)
+                .expression_attribute_values(":author", s(user_id)),
+        );
+        let mut found = Vec::new();
+        while let Some(keys) = pages.next().await? {
+            for k in &keys {
+                let (pk, sk) = (get_str(k, "pk")?, get_str(k, SK)?);
+                match Authored::of_key(pk, sk) {
+                    Some(authored) => found.push(authored),
+                    None => {
+                        return Err(StoreError::corrupt(format!(
+                            "an unknown item in {AUTHOR_INDEX}: {pk} / {sk}"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Deletes a comment and uncounts it on its post in one transaction. On a post being
+    /// deleted (or gone) the comment is deleted alone: the sweep would take it anyway.
+    /// Deleting what is gone is not an error.
+    pub async fn erase_comment(&self, post_id: &str, comment_id: &str) -> Result<(), StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(comment_key(post_id, comment_id)))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push("post", self.count(post_id, "commentCount", -1)?)
+            .push(
+                "comment",
+                TransactWriteItem::builder().delete(delete).build(),
+            );
+        match tx.write(&self.client).await {
+            Ok(()) => Ok(()),
+            Err(TxError::Cancelled(c)) if c.failed("comment") => Ok(()),
+            Err(TxError::Cancelled(c)) if c.failed("post") => {
+                self.delete_child(comment_key(post_id, comment_id)).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Takes back `user_id`'s like of a post, uncounted; on a post being deleted (or gone)
+    /// the like is deleted alone. Taking back what is gone is not an error.
+    pub async fn erase_like(&self, post_id: &str, user_id: &str) -> Result<(), StoreError> {
+        match self.unlike(post_id, user_id).await? {
+            Toggle::Changed | Toggle::Unchanged => Ok(()),
+            Toggle::PostNotFound => self.delete_child(like_key(post_id, user_id)).await,
+        }
+    }
+
+    async fn delete_child(&self, child: Item) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(child))
+            .send()
+            .await?;
+        Ok(())
     }
 }
 

@@ -38,6 +38,8 @@ pub enum Outcome {
     Reserved,
     Rejected(StockRejection),
     Released,
+    /// `forget_customer`: the reservation record (if any) no longer names its customer.
+    Forgotten,
     /// The order was handled before: nothing written, the first reply stands.
     AlreadyHandled,
     /// Not a command for this step, or unreadable: logged and acknowledged.
@@ -124,6 +126,14 @@ pub async fn step(app: &App, envelope: &Envelope<MessageType>) -> Result<Outcome
         },
         MessageType::ReleaseStock => match command::<OrderRef>(envelope) {
             Ok(cmd) => release_stock(app, envelope, &cmd.order_id).await,
+            Err(why) => Ok(ignored(&envelope.id, envelope.event_type.as_str(), &why)),
+        },
+        MessageType::ForgetCustomer => match command::<OrderRef>(envelope) {
+            Ok(cmd) => {
+                let forgotten = app.store.forget_customer(&cmd.order_id).await?;
+                tracing::info!(orderId = %cmd.order_id, forgotten, "the reservation forgets its customer");
+                Ok(Outcome::Forgotten)
+            }
             Err(why) => Ok(ignored(&envelope.id, envelope.event_type.as_str(), &why)),
         },
         other => Ok(ignored(

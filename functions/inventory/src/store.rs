@@ -131,6 +131,12 @@ impl shared::app::TableStore for Store {
 }
 
 impl Store {
+    /// The order's reservation record forgets its customer (`forget_customer`). `false` if
+    /// the order has no record.
+    pub async fn forget_customer(&self, order_id: &str) -> Result<bool, StoreError> {
+        shared::erasure::forget_customer(&self.client, &self.table, reservation_key(order_id)).await
+    }
+
     // ------------------------------------------------------------ products
 
     /// Creates `product` unless a product with its id exists; `false` then (nothing changed).

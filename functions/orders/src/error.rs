@@ -79,6 +79,9 @@ pub enum ReplyError {
         order_id: String,
         why: IllegalTransition,
     },
+    /// A deleted customer's order whose saga still runs: erased once it settles.
+    #[error("order {order_id} is still running; its customer is forgotten once it settles")]
+    StillRunning { order_id: String },
     #[error(transparent)]
     Order(#[from] Error),
 }
@@ -95,6 +98,7 @@ impl From<ReplyError> for MessageError {
         let retryable = match &e {
             ReplyError::Unreadable(m) => m.retryable,
             ReplyError::Order(e) => e.is_retryable(),
+            ReplyError::StillRunning { .. } => true,
             ReplyError::UnexpectedData { .. }
             | ReplyError::NoValidOrder { .. }
             | ReplyError::UnknownOrder { .. }

@@ -11,6 +11,7 @@
 
 pub mod advance;
 pub mod cancel;
+pub mod erasure;
 pub mod error;
 pub mod model;
 pub mod orchestrator;

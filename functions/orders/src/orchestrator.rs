@@ -1,5 +1,5 @@
 //! The saga orchestrator: the consumer of the orders queue, where inventory and payments
-//! send their replies. Each reply is read with its order, decided by [`crate::saga::next`]
+//! send their replies (and the users domain its `user_deleted`: [`crate::erasure`]). Each reply is read with its order, decided by [`crate::saga::next`]
 //! and written with what it sends next, in one transaction ([`crate::advance`]).
 //!
 //! A reply the order's step does not wait for (a redelivery after a crash, a duplicate
@@ -54,6 +54,13 @@ async fn handle_reply(
     message: SqsMessage,
     ctx: Option<Arc<lambda_runtime::Context>>,
 ) -> Result<(), ReplyError> {
+    if let Some(user_id) =
+        shared::erasure::deleted_user(message.body.as_deref().unwrap_or_default())
+    {
+        return crate::erasure::forget_customer(&app, &user_id)
+            .await
+            .map(|_| ());
+    }
     let envelope: Envelope<MessageType> = shared::sqs_batch::envelope(&message)?;
     let (id, kind) = (envelope.id, envelope.event_type);
     let reply = match Reply::from_message(kind, envelope.data) {

@@ -127,7 +127,8 @@ impl Reply {
             MessageType::ReserveStock
             | MessageType::ReleaseStock
             | MessageType::CapturePayment
-            | MessageType::RefundPayment => return Ok(None),
+            | MessageType::RefundPayment
+            | MessageType::ForgetCustomer => return Ok(None),
         }))
     }
 

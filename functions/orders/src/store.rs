@@ -3,7 +3,7 @@
 //! | pk                            | sk             | what                                              |
 //! |-------------------------------|----------------|---------------------------------------------------|
 //! | `ORDER#<id>`                  | `ORDER`        | the order (below)                                 |
-//! | `CUSTOMER#<userId>`           | `ORDER#<id>`   | the customer's list entry, written with the order |
+//! | `CUSTOMER#<userId>`           | `ORDER#<id>`   | the customer's list entry, written with the order (with its `idempotencyKey`) |
 //! | `IDEMPOTENCY#<userId>#<key>`  | `IDEMPOTENCY`  | a placed order's first answer (shared::idempotency) |
 //! | `OUTBOX#<event>`              | `<queue>`      | commands and events waiting for the relay         |
 //!
@@ -14,6 +14,11 @@
 //! change was decided on, in the same transaction as its outbox items (see
 //! [`crate::advance`]).
 //!
+//! When the customer deletes their account (`user_deleted`, [`crate::erasure`]), each
+//! settled order keeps its product, quantity, amounts and dates for accounting, its `userId`
+//! becomes `deleted` (shared::saga::ERASED_CUSTOMER), and its list entry and idempotency
+//! record go, with `forget_customer` to inventory and payments, in one transaction.
+//!
 //! "My orders" reads the list entries (ULID ids: sort key order is time order), newest
 //! first, with a consistent query, then the orders themselves with consistent reads: an
 //! order is listed the moment it is placed, with its current state. A keys-only index
@@ -22,7 +27,9 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use shared::cursor::CursorCodec;
 use shared::dynamo::{Item, get_i64, get_json, get_opt_str, get_str, key, n, put_new, s, to_json};
+use shared::erasure::ERASED_CUSTOMER;
 use shared::events::Envelope;
+use shared::events::queues;
 use shared::idempotency::{Idempotency, IdempotencyKey, Recorded};
 use shared::paging::PageRequest;
 use shared::saga::MessageType;
@@ -81,6 +88,10 @@ pub enum Replaced {
     /// The order changed since it was read (another change won the race): nothing is
     /// written; this is the order as it is now.
     Stale(Box<Order>),
+}
+
+fn key_of_entry(user_id: &str, order_id: &str) -> Item {
+    key(customer_pk(user_id), format!("{ENTRY_PREFIX}{order_id}"))
 }
 
 fn order_key(id: &str) -> Item {
@@ -188,11 +199,10 @@ impl Store {
         sends: &Sends,
         now: OffsetDateTime,
     ) -> Result<Placed, StoreError> {
-        let mut entry = shared::dynamo::key(
-            customer_pk(&order.user_id),
-            format!("{ENTRY_PREFIX}{}", order.id),
-        );
+        let mut entry = key_of_entry(&order.user_id, &order.id);
         entry.insert("orderId".to_owned(), s(&order.id));
+        // Found from here when the customer's account is deleted.
+        entry.insert("idempotencyKey".to_owned(), s(key.as_str()));
         let mut tx = Tx::new();
         tx.push("order", put_new(&self.table, order_item(order)?)?)
             .push("entry", put_new(&self.table, entry)?)
@@ -246,6 +256,96 @@ impl Store {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The customer's orders: each one's id and, for those placed since entries carry it,
+    /// its idempotency key (consistent reads, every page).
+    pub async fn customer_orders(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let mut pages = shared::paging::Pages::new(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :order)")
+                .expression_attribute_values(":pk", s(customer_pk(user_id)))
+                .expression_attribute_values(":order", s(ENTRY_PREFIX))
+                .consistent_read(true),
+        );
+        let mut orders = Vec::new();
+        while let Some(entries) = pages.next().await? {
+            for e in &entries {
+                orders.push((
+                    get_str(e, "orderId")?.to_owned(),
+                    get_opt_str(e, "idempotencyKey").map(str::to_owned),
+                ));
+            }
+        }
+        Ok(orders)
+    }
+
+    /// Forgets the customer `user_id` of the settled order `order_id`, in one transaction:
+    /// the order's `userId` becomes [`ERASED_CUSTOMER`] (only while it is the customer's and
+    /// settled), the list entry and the idempotency record `key` are deleted, and `forget`
+    /// is queued for inventory and payments. `false` if the order was not the customer's
+    /// settled one any more (forgotten already, or never settled: the caller read it).
+    pub async fn forget_customer(
+        &self,
+        user_id: &str,
+        order_id: &str,
+        key: Option<&str>,
+        forget: &Envelope<MessageType>,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let order = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(order_key(order_id)))
+            .update_expression("SET userId = :erased, updatedAt = :now")
+            .condition_expression("userId = :user AND #step = :done")
+            .expression_attribute_names("#step", "step")
+            .expression_attribute_values(":erased", s(ERASED_CUSTOMER))
+            .expression_attribute_values(":now", s(shared::clock::rfc3339(now)))
+            .expression_attribute_values(":user", s(user_id))
+            .expression_attribute_values(":done", s(Step::Done.as_str()))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        let entry = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_of_entry(user_id, order_id)))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push("order", TransactWriteItem::builder().update(order).build())
+            .push("entry", TransactWriteItem::builder().delete(entry).build());
+        if let Some(key) = key {
+            tx.push("record", self.idempotency.delete(user_id, key)?);
+        }
+        tx.extend(
+            "outbox",
+            shared::outbox::items(
+                &self.table,
+                forget,
+                &[queues::INVENTORY, queues::PAYMENTS],
+                now,
+            )?,
+        );
+        match tx.write(&self.client).await {
+            Ok(()) => Ok(true),
+            Err(TxError::Cancelled(c)) if c.failed("order") => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes a list entry alone (its order forgotten already).
+    pub async fn delete_entry(&self, user_id: &str, order_id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_of_entry(user_id, order_id)))
+            .send()
+            .await?;
+        Ok(())
     }
 
     /// The outbox items of `sends`.

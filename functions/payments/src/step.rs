@@ -89,6 +89,8 @@ pub enum Outcome {
     Captured,
     Declined,
     Refunded,
+    /// `forget_customer`: the payment (if any) no longer names its customer.
+    Forgotten,
     /// Handled before: nothing written, the first reply stands.
     AlreadyHandled,
     /// Not a command for this step, or unreadable: logged and acknowledged.
@@ -133,6 +135,14 @@ pub async fn step(
         },
         MessageType::RefundPayment => match command::<OrderRef>(envelope, |c| &c.order_id) {
             Ok(cmd) => refund_payment(app, faults, envelope, &cmd.order_id).await,
+            Err(why) => Ok(ignored(&envelope.id, kind, &why)),
+        },
+        MessageType::ForgetCustomer => match command::<OrderRef>(envelope, |c| &c.order_id) {
+            Ok(cmd) => {
+                let forgotten = app.store.forget_customer(&cmd.order_id).await?;
+                tracing::info!(orderId = %cmd.order_id, forgotten, "the payment forgets its customer");
+                Ok(Outcome::Forgotten)
+            }
             Err(why) => Ok(ignored(&envelope.id, kind, &why)),
         },
         _ => Ok(ignored(

@@ -85,6 +85,12 @@ fn payment_from_item(item: &Item) -> Result<Payment, StoreError> {
 }
 
 impl Store {
+    /// The order's payment forgets its customer (`forget_customer`): amount, ids and dates
+    /// stay for accounting. `false` if the order has no payment.
+    pub async fn forget_customer(&self, order_id: &str) -> Result<bool, StoreError> {
+        shared::erasure::forget_customer(&self.client, &self.table, payment_key(order_id)).await
+    }
+
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self {
             client,

@@ -391,3 +391,111 @@ async fn only_the_author_edits_and_the_author_or_an_admin_deletes_everything() {
     assert_eq!(like(&h, &other, id, true).await, StatusCode::NOT_FOUND);
     assert_eq!(post_items(&h, id).await, 0);
 }
+
+// ------------------------------------------------------------------ erasure
+
+async fn comment_on(h: &Harness, token: &str, post_id: &str) {
+    let r = call!(
+        h,
+        community::comments::handle_add,
+        event(
+            "CommunityAddCommentFunction",
+            With {
+                token: Some(token),
+                id: Some(post_id),
+                ..With::default()
+            }
+        )
+    );
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", body_json(&r));
+}
+
+/// The erase function's sample message with `body`; the ids of the messages that failed.
+async fn deliver(h: &Harness, body: String) -> Vec<String> {
+    let mut batch: aws_lambda_events::event::sqs::SqsEvent =
+        testkit::sample_as("CommunityEraseUserFunction");
+    batch.records[0].body = Some(body);
+    community::erasure::handle_batch(&h.app, batch)
+        .await
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect()
+}
+
+fn user_deleted(user_id: &str) -> String {
+    json!({"id": "01JDEME0000000000000000009", "type": "user_deleted",
+           "occurredAt": "2026-11-24T12:00:00Z", "userId": user_id, "data": {}})
+    .to_string()
+}
+
+#[tokio::test]
+async fn user_deleted_erases_what_the_person_wrote_and_keeps_every_count_right() {
+    let h = Harness::start(TABLE).await;
+    let (kim_id, lee_id) = ("01JDQ2W0X1Y2Z3A4B5C6D7E8K1", "01JDQ2W0X1Y2Z3A4B5C6D7E8L2");
+    let kim = h.keys.token(kim_id, Role::Student);
+    let lee = h.keys.token(lee_id, Role::Student);
+    let kims = create_post(&h, &kim, "kim's").await;
+    let lees = create_post(&h, &lee, "lee's").await;
+    let (kims, lees) = (
+        kims["id"].as_str().unwrap_or_default(),
+        lees["id"].as_str().unwrap_or_default(),
+    );
+    // Kim on Lee's post: two comments and a like; Lee on Kim's post: a comment and a like;
+    // Kim on her own post: a comment. Lee comments on his own post too.
+    comment_on(&h, &kim, lees).await;
+    comment_on(&h, &kim, lees).await;
+    assert_eq!(like(&h, &kim, lees, true).await, StatusCode::NO_CONTENT);
+    comment_on(&h, &lee, kims).await;
+    assert_eq!(like(&h, &lee, kims, true).await, StatusCode::NO_CONTENT);
+    comment_on(&h, &kim, kims).await;
+    comment_on(&h, &lee, lees).await;
+
+    let failed = deliver(&h, user_deleted(kim_id)).await;
+    assert!(failed.is_empty(), "{failed:?}");
+
+    // Kim's post is gone with everything on it; Lee's keeps his own comment, counted.
+    assert_eq!(post_items(&h, kims).await, 0);
+    assert_eq!(
+        get_post(&h, &lee, kims).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let after = body_json(&get_post(&h, &lee, lees).await);
+    assert_eq!(
+        (after["commentCount"].clone(), after["likeCount"].clone()),
+        (json!(1), json!(0))
+    );
+    assert_eq!(post_items(&h, lees).await, 2, "the post and Lee's comment");
+    let kims_items =
+        h.db.scan(
+            "contains(pk, :u) OR contains(sk, :u) OR authorId = :u OR userId = :u",
+            &[(":u", kim_id)],
+        )
+        .await;
+    assert_eq!(kims_items, Vec::new());
+
+    // Delivered again: it succeeds and changes nothing.
+    let before = h.db.scan("attribute_exists(pk)", &[]).await.len();
+    assert!(deliver(&h, user_deleted(kim_id)).await.is_empty());
+    assert_eq!(h.db.scan("attribute_exists(pk)", &[]).await.len(), before);
+    let again = body_json(&get_post(&h, &lee, lees).await);
+    assert_eq!(again, after);
+}
+
+#[tokio::test]
+async fn anything_but_a_user_deleted_envelope_fails_for_good_and_erases_nothing() {
+    let h = Harness::start(TABLE).await;
+    let kim_id = "01JDQ2W0X1Y2Z3A4B5C6D7E8K1";
+    let kim = h.keys.token(kim_id, Role::Student);
+    let post = create_post(&h, &kim, "kept").await;
+    for body in [
+        "not json".to_owned(),
+        json!({"id": "e", "type": "comment_added", "occurredAt": "x", "userId": kim_id, "data": {}})
+            .to_string(),
+        json!({"type": "user_deleted"}).to_string(),
+    ] {
+        assert_eq!(deliver(&h, body.clone()).await.len(), 1, "{body}");
+    }
+    let id = post["id"].as_str().unwrap_or_default();
+    assert_eq!(get_post(&h, &kim, id).await.status(), StatusCode::OK);
+}

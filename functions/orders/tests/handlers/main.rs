@@ -940,3 +940,44 @@ async fn an_order_for_a_program_tells_learning_when_it_is_confirmed_and_cancelle
             .all(|(_, e)| e["data"]["programId"] == program)
     );
 }
+
+// ------------------------------------------------------------------ erasure
+
+#[tokio::test]
+async fn user_deleted_waits_for_a_running_saga_then_forgets_the_customer_once() {
+    let h = Harness::start("OrdersTable").await;
+    let running = h.placed(&h.kim()).await;
+    // The saga still runs: the message fails (retried through the queue), nothing changes.
+    let r = h.feed(&[("user_deleted", json!({}))]).await;
+    assert_eq!(r.batch_item_failures.len(), 1);
+    assert_eq!(h.sent("forget_customer", &running).await, vec![]);
+    for (kind, data) in [stock_reserved(&running), payment_captured(&running)] {
+        h.reply(kind, data).await;
+    }
+    let done = confirmed(&h).await;
+
+    h.reply("user_deleted", json!({})).await;
+    h.reply("user_deleted", json!({})).await;
+    for id in [&running, &done] {
+        let sent = h.sent("forget_customer", id).await;
+        let queues: Vec<&str> = sent.iter().map(|(q, _)| q.as_str()).collect();
+        assert_eq!(queues.len(), 2, "{sent:?}");
+        assert!(
+            queues.contains(&"inventory") && queues.contains(&"payments"),
+            "{queues:?}"
+        );
+        assert!(
+            sent.iter().all(|(_, e)| e["userId"] == "deleted"),
+            "{sent:?}"
+        );
+    }
+    // Nothing in the table names Kim any more (the outbox's forget_customer does not
+    // either); the orders are kept, with their totals.
+    let naming_kim =
+        h.db.scan("contains(pk, :k) OR userId = :k", &[(":k", KIM)])
+            .await;
+    assert_eq!(naming_kim, vec![]);
+    assert_eq!(h.order_count().await, 2);
+    let listed = h.list(&h.kim(), json!({})).await;
+    assert_eq!(body_json(&listed)["items"], json!([]));
+}
