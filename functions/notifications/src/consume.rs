@@ -115,6 +115,13 @@ pub async fn handle_batch(consumer: Arc<Consumer>, event: SqsEvent) -> SqsBatchR
 
 impl Consumer {
     pub async fn notify(&self, message: &SqsMessage) -> Result<(), NotifyError> {
+        if let Some(user_id) = message
+            .body
+            .as_deref()
+            .and_then(shared::erasure::deleted_user)
+        {
+            return self.erase(&user_id).await;
+        }
         let mut envelope: Envelope =
             shared::sqs_batch::envelope(message).map_err(|e| NotifyError::Malformed(e.why))?;
         check(&envelope)?;
@@ -236,7 +243,6 @@ impl Consumer {
             .claim_delivery(
                 &envelope.id,
                 channel,
-                &envelope.user_id,
                 &token,
                 now_ms,
                 now_ms.saturating_sub(lease_ms),
@@ -299,6 +305,18 @@ impl Consumer {
     }
 }
 
+impl Consumer {
+    /// `user_deleted` (it shares the notifications queue): the user's inbox, unread counter and
+    /// preferences (the phone) go; nothing is rendered or sent. A redelivery finds nothing
+    /// left and succeeds; a store that fails is retried through the queue.
+    async fn erase(&self, user_id: &str) -> Result<(), NotifyError> {
+        check_user_id(user_id)?;
+        let items = self.store.erase_user(user_id).await?;
+        tracing::info!(userId = %user_id, items, "the deleted user's notifications erased");
+        Ok(())
+    }
+}
+
 /// `KakaoSent`, `EmailRejected`, ...: the metrics the Kakao channel always had, and the
 /// email channel's alike.
 fn metric_name(channel: Channel, outcome: &str) -> &'static str {
@@ -346,7 +364,12 @@ fn check(envelope: &Envelope) -> Result<(), NotifyError> {
     if !shared::is_id(&envelope.id) {
         return Err(NotifyError::Malformed("`id` is not an event id".into()));
     }
-    let user = envelope.user_id.as_str();
+    check_user_id(&envelope.user_id)
+}
+
+/// A user id as ours are spelled (ULIDs; at most [`MAX_USER_ID_LEN`] of `[A-Za-z0-9_-]`): it
+/// is put in a key.
+fn check_user_id(user: &str) -> Result<(), NotifyError> {
     if user.is_empty()
         || user.len() > MAX_USER_ID_LEN
         || !user

@@ -8,6 +8,9 @@
 //! | `DELIVERY#<id>` | `KAKAO`   | the external send of event `<id>`: sending, sent, failed or retrying |
 //! | `DELIVERY#<id>` | `EMAIL`   | the email of event `<id>`, the same states                 |
 //!
+//! A delivery record names no one (its event's id, status, attempts, the provider's answer):
+//! an account's erasure deletes what is under `USER#<userId>` and finds nothing else of theirs.
+//!
 //! Two invariants hold by construction, not by care:
 //! - one inbox item per event id: the item is a conditional put keyed by the id;
 //! - `UNREAD` equals the number of unread items: every write that adds an unread item or
@@ -410,15 +413,25 @@ impl Store {
         Ok(sks.into_iter().filter(|sk| unread.contains(sk)).collect())
     }
 
+    // ------------------------------------------------------------ erasure
+
+    /// Erases the user `user_id` (`user_deleted`): everything under their key (inbox items,
+    /// the unread counter, preferences with the phone), a page at a time. Safe to run again;
+    /// the number of items deleted.
+    pub async fn erase_user(&self, user_id: &str) -> Result<usize, StoreError> {
+        shared::erasure::delete_partition(&self.client, &self.table, &user_pk(user_id)).await
+    }
+
     // ------------------------------------------------------------ external deliveries
 
     /// Claims the external send of event `id` for this invocation (`token`), unless it is
-    /// settled or another invocation's claim is younger than `stale_before_ms`.
+    /// settled or another invocation's claim is younger than `stale_before_ms`. The record
+    /// names no one (no user id, address or phone): keyed by the event, an account's erasure
+    /// could not find it, so it holds nothing to erase.
     pub async fn claim_delivery(
         &self,
         id: &str,
         channel: Channel,
-        user_id: &str,
         token: &str,
         now_ms: i64,
         stale_before_ms: i64,
@@ -426,7 +439,7 @@ impl Store {
         let result = self
             .update_delivery(id, channel)
             .update_expression(
-                "SET #status = :sending, claimToken = :token, claimedAt = :now, userId = :user, \
+                "SET #status = :sending, claimToken = :token, claimedAt = :now, \
                  expiresAt = :expires ADD attempts :one",
             )
             .condition_expression(
@@ -439,7 +452,6 @@ impl Store {
             .expression_attribute_values(":token", s(token))
             .expression_attribute_values(":now", n(now_ms))
             .expression_attribute_values(":stale", n(stale_before_ms))
-            .expression_attribute_values(":user", s(user_id))
             .expression_attribute_values(":expires", n(now_ms / 1000 + DELIVERY_RETENTION_SECONDS))
             .expression_attribute_values(":one", n(1))
             .send()

@@ -3,6 +3,7 @@
 //! through the real binaries).
 
 mod email;
+mod erasure;
 mod preferences;
 
 use aws_lambda_events::event::sqs::SqsMessage;
