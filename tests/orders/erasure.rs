@@ -10,6 +10,36 @@ fn names(item: &HashMap<String, AttributeValue>, user_id: &str) -> bool {
     format!("{item:?}").contains(user_id)
 }
 
+/// The tables among `tables` that still name `user_id`.
+async fn naming(t: &TestCloud, tables: &[&'static str], user_id: &str) -> Vec<&'static str> {
+    let mut left = Vec::new();
+    for table in tables {
+        if t.scan(table).await.iter().any(|i| names(i, user_id)) {
+            left.push(*table);
+        }
+    }
+    left
+}
+
+const SAGA_TABLES: [&str; 3] = ["OrdersTable", "InventoryTable", "PaymentsTable"];
+
+/// Waits until no saga table names `user_id`.
+async fn until_forgotten(t: &TestCloud, user_id: &str) {
+    let begun = Instant::now();
+    loop {
+        let left = naming(t, &SAGA_TABLES, user_id).await;
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            begun.elapsed() < PATIENCE,
+            "{left:?} still name the customer\n{}",
+            log_tail(t, 40)
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
 #[tokio::test]
 async fn user_deleted_anonymises_the_customers_orders_reservations_and_payments() {
     let (t, admin) = cloud().await;
@@ -18,36 +48,17 @@ async fn user_deleted_anonymises_the_customers_orders_reservations_and_payments(
     let order = place(&t, &kim, &product, 2, "tok_ok").await;
     let confirmed = settled(&t, &kim, &order).await;
     assert_eq!(confirmed["status"], "confirmed", "{confirmed}");
-    for table in ["OrdersTable", "InventoryTable", "PaymentsTable"] {
-        assert!(
-            t.scan(table).await.iter().any(|i| names(i, &kim.user_id)),
-            "{table} holds the customer before the deletion"
-        );
-    }
+    assert_eq!(
+        naming(&t, &SAGA_TABLES, &kim.user_id).await,
+        SAGA_TABLES.to_vec()
+    );
 
     // Delivered twice: the second finds nothing left to do.
     for _ in 0..2 {
         t.send_user_deleted("OrdersQueue", &kim.user_id).await;
     }
 
-    let begun = Instant::now();
-    loop {
-        let mut left = Vec::new();
-        for table in ["OrdersTable", "InventoryTable", "PaymentsTable"] {
-            if t.scan(table).await.iter().any(|i| names(i, &kim.user_id)) {
-                left.push(table);
-            }
-        }
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            begun.elapsed() < PATIENCE,
-            "{left:?} still name the customer\n{}",
-            log_tail(&t, 40)
-        );
-        tokio::time::sleep(POLL).await;
-    }
+    until_forgotten(&t, &kim.user_id).await;
     // What accounting keeps: the order with its product, quantity, total and dates; the
     // payment with its amount.
     let orders = t.scan("OrdersTable").await;
@@ -87,4 +98,24 @@ async fn user_deleted_anonymises_the_customers_orders_reservations_and_payments(
         .await;
     assert_eq!(mine.status, 200, "{}", mine.text);
     assert_eq!(mine.body["items"], json!([]), "{}", mine.text);
+}
+
+#[tokio::test]
+async fn an_orders_domain_that_is_down_when_user_deleted_arrives_erases_when_it_is_back() {
+    let (t, admin) = cloud().await;
+    let product = id_of(&create_product(&t, &admin, "Erasable later", PRICE, 5).await);
+    let lee = t.sign_up(&e2e::email("erase-later"), "Lee").await;
+    let order = place(&t, &lee, &product, 1, "tok_ok").await;
+    assert_eq!(settled(&t, &lee, &order).await["status"], "confirmed");
+
+    t.cloud.set_broken("OrdersSagaOrchestratorFunction", true);
+    t.send_user_deleted("OrdersQueue", &lee.user_id).await;
+    // Received and failed more than once meanwhile (the queue hands it out again after 2 s).
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        naming(&t, &SAGA_TABLES, &lee.user_id).await,
+        SAGA_TABLES.to_vec()
+    );
+    t.cloud.set_broken("OrdersSagaOrchestratorFunction", false);
+    until_forgotten(&t, &lee.user_id).await;
 }
