@@ -9,7 +9,7 @@ async fn an_unknown_route_is_a_404_problem() {
     t.send("GET", "/v1/nothing-here", &[], None)
         .await
         .problem(404, "not_found");
-    t.send("DELETE", "/v1/users/me", &[], None)
+    t.send("PUT", "/v1/users/me", &[], None)
         .await
         .problem(404, "not_found");
 }
