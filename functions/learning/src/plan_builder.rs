@@ -2,7 +2,8 @@
 //! `plan_ready`, in one transaction. Redelivery is expected (at-least-once queues, a relay
 //! retried after it sent): the plan's key is made from the event, so a second delivery
 //! finds the plan there, writes nothing and is acknowledged. A premium module is suggested
-//! only to a student enrolled in its program when the plan is built.
+//! only to a student enrolled in its program when the plan is built. On `user_deleted` it
+//! erases everything learning keeps of the student instead ([`shared::erasure`]).
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use serde::Deserialize;
 use serde_json::json;
 use shared::clock::rfc3339;
+use shared::erasure::deleted_user;
 use shared::events::{Envelope, EventType};
 use shared::sqs_batch::MessageError;
 use time::OffsetDateTime;
@@ -44,6 +46,9 @@ pub async fn handle_batch(app: &Arc<App>, event: SqsEvent) -> SqsBatchResponse {
 /// Builds the plan of one `attempt_graded`. A malformed message fails for good (it waits in
 /// the dead-letter queue); a store that fails is retried through the queue.
 async fn build(app: Arc<App>, message: SqsMessage) -> Result<(), MessageError> {
+    if let Some(user_id) = message.body.as_deref().and_then(deleted_user) {
+        return erase(&app, &user_id).await;
+    }
     let envelope: Envelope = shared::sqs_batch::envelope(&message)?;
     if envelope.event_type != EventType::AttemptGraded {
         tracing::warn!(eventId = %envelope.id, eventType = envelope.event_type.as_str(), "not an event for the plan builder; dropped");
@@ -123,6 +128,18 @@ async fn build(app: Arc<App>, message: SqsMessage) -> Result<(), MessageError> {
             tracing::info!(eventId = %envelope.id, attemptId = %plan.attempt_id, "plan already built; redelivery acknowledged");
         }
     }
+    Ok(())
+}
+
+/// `user_deleted` (it shares this queue with `attempt_graded`): everything learning keeps of
+/// the student goes. A redelivery finds nothing left and succeeds; a store that fails is
+/// retried through the queue, so a learning that is down erases when it comes back.
+async fn erase(app: &App, user_id: &str) -> Result<(), MessageError> {
+    if !shared::is_id(user_id) {
+        return Err(MessageError::permanent("user_deleted names no valid user"));
+    }
+    let items = app.store.erase_user(user_id).await?;
+    tracing::info!(userId = %user_id, items, "the deleted user's learning data erased");
     Ok(())
 }
 

@@ -197,6 +197,13 @@ impl shared::app::TableStore for Store {
 impl Store {
     // ------------------------------------------------------------ modules
 
+    /// Erases the student `user_id` (`user_deleted`): everything learning keeps of them lives
+    /// under their key (plans, sessions, progress, days, enrollments, revocation markers) and
+    /// is deleted, a page at a time. Safe to run again; the number of items deleted.
+    pub async fn erase_user(&self, user_id: &str) -> Result<usize, StoreError> {
+        shared::erasure::delete_partition(&self.client, &self.table, &user_pk(user_id)).await
+    }
+
     /// Creates a module and its catalogue entry, unless its id is taken.
     pub async fn create_module(&self, m: &Module) -> Result<Created, StoreError> {
         let summary = m.summary();

@@ -841,3 +841,103 @@ async fn enrollments_are_the_callers_and_listing_refuses_a_bad_limit_or_cursor()
     ];
     assert_queries_refused(&h, "LearningListEnrollmentsFunction", &cases).await;
 }
+
+/// `user_deleted` for `user` through the plan builder (it shares learning's queue); the ids
+/// of the messages that failed.
+async fn delete_user(h: &Harness, user: &str) -> Vec<String> {
+    let mut event: SqsEvent = testkit::sample_as("LearningPlanBuilderFunction");
+    let deleted = Envelope::new(
+        shared::erasure::AccountEvent::UserDeleted,
+        user,
+        json!({}),
+        h.clock.as_ref(),
+    );
+    event.records[0].body = Some(serde_json::to_string(&deleted).unwrap_or_default());
+    learning::plan_builder::handle_batch(&h.app, event)
+        .await
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect()
+}
+
+/// Every item of the table under `user`'s key.
+async fn items_of(h: &Harness, user: &str) -> Vec<Item> {
+    h.db.scan("pk = :pk", &[(":pk", &format!("USER#{user}"))])
+        .await
+}
+
+#[tokio::test]
+async fn user_deleted_erases_everything_under_the_students_key_and_again_changes_nothing() {
+    let h = harness().await;
+    module(&h, "fractions", 1, 2).await;
+    build_plan(
+        &h,
+        KIM,
+        json!([{"skill": "fractions", "score": 0, "maxScore": 2, "ratio": 0.0}]),
+    )
+    .await;
+    let open = kims_open_session(&h, 2).await;
+    let done = kims_open_session(&h, 2).await;
+    let r = submit_answers(&h, KIM, &done, json!([0, 0])).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", body_json(&r));
+    assert!(
+        deliver(&h, KIM, EventType::OrderConfirmed, order_data(ORDER))
+            .await
+            .is_empty()
+    );
+    assert!(
+        deliver(
+            &h,
+            KIM,
+            EventType::OrderCancelled,
+            order_data("01JDEMQ0000000000000000002")
+        )
+        .await
+        .is_empty()
+    );
+    // Lee's data, and the catalogue, stay.
+    build_plan(
+        &h,
+        LEE,
+        json!([{"skill": "fractions", "score": 0, "maxScore": 2, "ratio": 0.0}]),
+    )
+    .await;
+    let lees = items_of(&h, LEE).await.len();
+    let kims: Vec<String> = items_of(&h, KIM)
+        .await
+        .iter()
+        .filter_map(|i| i.get("sk").and_then(|v| v.as_s().ok()).cloned())
+        .collect();
+    for prefix in [
+        "PLAN#",
+        "SESSION#",
+        "PROGRESS#",
+        "DAYS",
+        "ENROLLMENT#",
+        "REVOKED#",
+    ] {
+        assert!(
+            kims.iter().any(|sk| sk.starts_with(prefix)),
+            "no {prefix} in {kims:?}"
+        );
+    }
+    assert_ne!(open, done);
+
+    assert_eq!(delete_user(&h, KIM).await, Vec::<String>::new());
+    assert_eq!(items_of(&h, KIM).await, Vec::<Item>::new());
+    assert_eq!(plan(&h, KIM).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(progress(&h, KIM).await["skills"], json!([]));
+    assert_eq!(items_of(&h, LEE).await.len(), lees);
+    // A redelivery succeeds and changes nothing.
+    let before = h.db.scan("attribute_exists(pk)", &[]).await.len();
+    assert_eq!(delete_user(&h, KIM).await, Vec::<String>::new());
+    assert_eq!(h.db.scan("attribute_exists(pk)", &[]).await.len(), before);
+}
+
+#[tokio::test]
+async fn a_user_deleted_without_a_valid_user_id_fails_for_good() {
+    let h = harness().await;
+    let failed = delete_user(&h, "../etc").await;
+    assert_eq!(failed.len(), 1);
+}
