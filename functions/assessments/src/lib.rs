@@ -7,6 +7,7 @@
 
 pub mod attempts;
 pub mod authoring;
+pub mod erasure;
 pub mod error;
 pub mod grading;
 pub mod model;

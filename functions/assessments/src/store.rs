@@ -101,6 +101,12 @@ impl shared::app::TableStore for Store {
 }
 
 impl Store {
+    /// Erases the student `user_id` (`user_deleted`): their attempts, all under their key,
+    /// a page at a time. Safe to run again; the number of items deleted.
+    pub async fn erase_user(&self, user_id: &str) -> Result<usize, StoreError> {
+        shared::erasure::delete_partition(&self.client, &self.table, &user_pk(user_id)).await
+    }
+
     // ------------------------------------------------------------ assessments
 
     fn assessment_item(&self, a: &Assessment) -> Result<Item, StoreError> {

@@ -15,7 +15,13 @@ use crate::store::Deletion;
 use crate::{App, Error};
 
 /// The queues `user_deleted` goes to: every domain that keeps something of the person.
-pub const ERASING_QUEUES: &[&str] = &[queues::NOTIFICATIONS, queues::LEARNING, queues::ORDERS];
+pub const ERASING_QUEUES: &[&str] = &[
+    queues::NOTIFICATIONS,
+    queues::LEARNING,
+    queues::ASSESSMENTS,
+    queues::COMMUNITY,
+    queues::ORDERS,
+];
 
 /// The account's password, which confirms the deletion.
 #[derive(utoipa::ToSchema)]

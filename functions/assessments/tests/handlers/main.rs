@@ -877,3 +877,80 @@ async fn each_student_lists_only_their_own_attempts_newest_first() {
 
     assert_unauthorized(&send(&h, function, With::default()).await);
 }
+
+/// `user_deleted` for `user` through the erase function (AssessmentsEraseUserFunction's
+/// sample message); the ids of the messages that failed.
+async fn delete_user(h: &Harness, user: &str) -> Vec<String> {
+    let mut event: aws_lambda_events::event::sqs::SqsEvent =
+        testkit::sample_as("AssessmentsEraseUserFunction");
+    let deleted = shared::events::Envelope::new(
+        shared::erasure::AccountEvent::UserDeleted,
+        user,
+        json!({}),
+        h.clock.as_ref(),
+    );
+    event.records[0].body = Some(serde_json::to_string(&deleted).unwrap_or_default());
+    assessments::erasure::handle_batch(&h.app, event)
+        .await
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect()
+}
+
+#[tokio::test]
+async fn user_deleted_erases_the_students_attempts_and_again_changes_nothing() {
+    let h = harness().await;
+    let d = published(&h, "T", 2).await;
+    let assessment_id = id_of(&d, "id");
+    let graded = id_of(&start(&h, KIM, &assessment_id).await, "attemptId");
+    assert_eq!(submit(&h, KIM, &graded).await.status(), StatusCode::OK);
+    let open = id_of(&start(&h, KIM, &assessment_id).await, "attemptId");
+    let lees = id_of(&start(&h, LEE, &assessment_id).await, "attemptId");
+
+    assert_eq!(delete_user(&h, KIM).await, Vec::<String>::new());
+    let kims =
+        h.db.scan("pk = :pk", &[(":pk", &format!("USER#{KIM}"))])
+            .await;
+    assert_eq!(kims, Vec::<Item>::new());
+    assert_not_found(&get_attempt(&h, KIM, &graded).await);
+    assert_not_found(&get_attempt(&h, KIM, &open).await);
+    assert_eq!(get_attempt(&h, LEE, &lees).await.status(), StatusCode::OK);
+    // The assessment (the admin's) stays; nothing but the outbox names Kim.
+    assert_eq!(
+        send(
+            &h,
+            "AssessmentsGetAssessmentFunction",
+            at(&bearer(&h, LEE), &assessment_id)
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let left =
+        h.db.scan("NOT begins_with(pk, :o)", &[(":o", "OUTBOX#")])
+            .await;
+    assert!(
+        left.iter().all(|i| !format!("{i:?}").contains(KIM)),
+        "{left:?}"
+    );
+
+    // Delivered again: succeeds, changes nothing.
+    let before = h.db.scan("attribute_exists(pk)", &[]).await;
+    assert_eq!(delete_user(&h, KIM).await, Vec::<String>::new());
+    assert_eq!(
+        h.db.scan("attribute_exists(pk)", &[]).await.len(),
+        before.len()
+    );
+}
+
+#[tokio::test]
+async fn anything_but_a_user_deleted_naming_a_user_fails_for_good() {
+    let h = harness().await;
+    assert_eq!(delete_user(&h, "not an id").await.len(), 1);
+    let mut event: aws_lambda_events::event::sqs::SqsEvent =
+        testkit::sample_as("AssessmentsEraseUserFunction");
+    event.records[0].body = Some("{\"type\": \"attempt_graded\"}".into());
+    let failed = assessments::erasure::handle_batch(&h.app, event).await;
+    assert_eq!(failed.batch_item_failures.len(), 1);
+}
