@@ -64,12 +64,8 @@ async fn a_deleted_account_no_longer_signs_in_its_email_is_free_and_user_deleted
     assert_eq!(user_deleted[0]["data"], json!({}));
 }
 
-/// Refresh after the deletion. Depends on the profile's ConditionCheck in refresh
-/// (functions/users/src/sessions.rs, the password-change work): until it lands, a refresh
-/// token issued before the deletion still refreshes, so the test is ignored. Run it with
-/// `cargo test -p e2e --test e2e account_deletion -- --ignored`.
+/// A refresh token issued before the deletion: its session was deleted with the account.
 #[tokio::test]
-#[ignore = "needs refresh to check the profile (sessions.rs, password-change work)"]
 async fn a_deleted_account_no_longer_refreshes() {
     let t = TestCloud::start().await;
     let s = t.sign_up(&email("norefresh"), "Noah").await;

@@ -6,7 +6,7 @@
 //! | `EMAIL#<email>`    | `EMAIL`   | claims an email: uniqueness by conditional put  |
 //! | `REFRESH#<sha256>` | `REFRESH` | a refresh token, stored hashed                  |
 //! | `FAMILY#<id>`      | `FAMILY`  | a session: every token rotated from one sign-in |
-//! | `LOGINFAIL#<email>`| `FROM#<ip>` | sign-in attempts from one address in the current window |
+//! | `LOGINFAIL#<sha256(email)>`| `FROM#<ip>` | sign-in attempts from one address in the current window |
 //! | `OUTBOX#<event>`   | `<queue>` | events waiting for the relay (see shared::outbox) |
 
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, ReturnValue, TransactWriteItem, Update};
@@ -146,12 +146,18 @@ fn refresh_key(hash: &str) -> Item {
 fn family_key(id: &str) -> Item {
     key(format!("FAMILY#{id}"), "FAMILY")
 }
+/// The partition of the attempts counted for `email`: keyed by the email's SHA-256, so that
+/// the counts of an email hold nothing that names its owner (anyone may try to sign in with
+/// any email, also a deleted account's, after its deletion).
+fn login_failures_pk(email: &Email) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(email.as_str().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("LOGINFAIL#{hex}")
+}
 /// The attempts counted for `email` from the client address `from`.
 fn login_failures_key(email: &Email, from: &str) -> Item {
-    key(
-        format!("LOGINFAIL#{}", email.as_str()),
-        format!("FROM#{from}"),
-    )
+    key(login_failures_pk(email), format!("FROM#{from}"))
 }
 
 /// The item at `item_key` holding `record`'s attributes.
@@ -513,6 +519,10 @@ impl Store {
 //
 // Kept apart from the blocks above: the account's erasure (`crate::delete_account`).
 
+/// The index of every item that names an account by its id (`userId`): its sessions,
+/// refresh tokens and email claim. Keys only.
+const USER_INDEX: &str = "UserIndex";
+
 /// Most items one deletion's transaction carries: DynamoDB allows 100, and the account's
 /// own items and the outbox come first.
 const DELETION_TX_MAX: usize = 100;
@@ -543,11 +553,12 @@ impl Store {
         queues: &[&str],
         now: OffsetDateTime,
     ) -> Result<Deletion, StoreError> {
+        // Sessions first: a deletion that fails after it leaves the account signed out, which
+        // a retry finishes; one that fails before it has changed nothing.
+        self.delete_sessions(&user.id).await?;
         let profile = user_key(&user.id);
         let owned = self.keys_under(&format!("USER#{}", user.id)).await?;
-        let attempts = self
-            .keys_under(&format!("LOGINFAIL#{}", email.as_str()))
-            .await?;
+        let attempts = self.keys_under(&login_failures_pk(email)).await?;
 
         let mut tx = Tx::new();
         let profile_delete = Delete::builder()
@@ -593,6 +604,11 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
+        // A session started while this ran (a sign-in a moment before): the index shows it
+        // now or soon; refresh refuses it anyway, the profile being gone.
+        if let Err(e) = self.delete_sessions(&user.id).await {
+            tracing::warn!(userId = %user.id, error = %e, "sessions started during the deletion are left to their expiry");
+        }
         if !after.is_empty() {
             let requests = after
                 .into_iter()
@@ -601,6 +617,36 @@ impl Store {
             shared::dynamo::batch_write(&self.client, &self.table, requests).await?;
         }
         Ok(Deletion::Deleted)
+    }
+
+    /// Deletes every session (family) and refresh token of the account `user_id`, found
+    /// through `UserIndex` (every item naming the account by its id), in batches; the number
+    /// deleted. The email claim, also in the index, is the deletion's transaction's.
+    async fn delete_sessions(&self, user_id: &str) -> Result<usize, StoreError> {
+        let mut pages = shared::paging::Pages::new(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(USER_INDEX)
+                .key_condition_expression("userId = :id")
+                .expression_attribute_values(":id", s(user_id)),
+        );
+        let mut deleted = 0;
+        while let Some(items) = pages.next().await? {
+            let requests: Vec<_> = items
+                .iter()
+                .filter_map(|item| {
+                    let pk = item.get(shared::dynamo::PK)?.as_s().ok()?;
+                    let sk = item.get(shared::dynamo::SK)?.as_s().ok()?;
+                    (pk.starts_with("FAMILY#") || pk.starts_with("REFRESH#"))
+                        .then(|| key(pk.clone(), sk.clone()))
+                })
+                .map(shared::dynamo::delete_request)
+                .collect::<Result<_, _>>()?;
+            deleted += requests.len();
+            shared::dynamo::batch_write(&self.client, &self.table, requests).await?;
+        }
+        Ok(deleted)
     }
 
     /// An unconditional delete of the item at `item_key`.

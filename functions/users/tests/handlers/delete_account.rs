@@ -93,6 +93,8 @@ async fn deleting_removes_the_account_and_its_email_and_queues_user_deleted_ever
         h.db.scan("pk = :pk", &[(":pk", &format!("USER#{id}"))])
             .await;
     assert!(profile.is_empty(), "{profile:?}");
+    // Its sessions and refresh tokens go too: nothing but the outbox names its id.
+    assert_eq!(items_naming(&h, &id).await, Vec::<String>::new());
 
     let me = call!(
         h,
