@@ -2,6 +2,7 @@
 //! each test drives it over HTTP like a client would.
 
 mod account_deletion;
+mod account_email;
 mod auth;
 mod contract;
 mod outbox;

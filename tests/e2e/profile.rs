@@ -25,7 +25,7 @@ async fn me_reads_and_renames_only_the_callers_account() {
     assert_eq!(me.status, 200, "{}", me.text);
     assert_eq!(
         me.body,
-        json!({"id": a.user_id, "email": a.email, "name": "Alice", "role": "student", "createdAt": me.body["createdAt"]})
+        json!({"id": a.user_id, "email": a.email, "name": "Alice", "role": "student", "createdAt": me.body["createdAt"], "emailVerified": false})
     );
 
     let renamed = t

@@ -2,25 +2,9 @@
 //! the real consumer binary sending it through SES v2 to the local cloud's moto, and the
 //! message read back at `GET /_localcloud/mail`, once, while the inbox never sees the code.
 
-use e2e::TestCloud;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{cloud, drained, event, eventually, ids, inbox, send, user};
-
-/// The messages the mail catcher shows for `to`.
-async fn mail_to(t: &TestCloud, to: &str) -> Vec<Value> {
-    let r = t.send("GET", "/_localcloud/mail", &[], None).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body
-        .as_array()
-        .map(|all| {
-            all.iter()
-                .filter(|m| m["to"] == json!([to]))
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn a_verification_code_is_emailed_once_and_kept_out_of_the_inbox() {
@@ -35,12 +19,12 @@ async fn a_verification_code_is_emailed_once_and_kept_out_of_the_inbox() {
     // The same envelope twice, as a redelivery or a producer's retry would.
     tokio::join!(send(&t, &e), send(&t, &e));
     eventually("the code at /_localcloud/mail", || async {
-        !mail_to(&t, &to).await.is_empty()
+        !t.mail_to(&to).await.is_empty()
     })
     .await;
     drained(&t).await;
 
-    let mail = mail_to(&t, &to).await;
+    let mail = t.mail_to(&to).await;
     assert_eq!(mail.len(), 1, "{mail:?}");
     assert_eq!(mail[0]["subject"], "이메일 인증 코드");
     assert!(

@@ -19,6 +19,9 @@ pub enum Error {
     RefreshTokenReused,
     #[error("the account does not exist")]
     UserNotFound,
+    /// A one-time code that is wrong, expired or spent, or none for the email: one answer.
+    #[error("the code is wrong, expired or spent")]
+    InvalidCode,
     /// Tokens could not be issued (no signing key, no randomness): ours, not the client's.
     #[error("tokens cannot be issued: {0}")]
     Tokens(String),
@@ -53,6 +56,12 @@ impl From<Error> for ApiError {
                 "The refresh token was already used; the session has been revoked.",
             ),
             Error::UserNotFound => ApiError::not_found("The account does not exist."),
+            Error::InvalidCode => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_code",
+                "Invalid code",
+                "The code is wrong, has expired or was tried too often; ask for a new one.",
+            ),
             // The cause is logged as it was, without this error's own words.
             Error::Tokens(cause) => ApiError::internal(cause),
             Error::Password(HashError(cause)) => ApiError::internal(cause),

@@ -3,6 +3,7 @@
 //! Each endpoint is its own Lambda (`src/bin/`); each binary builds an [`App`] once per
 //! cold start and hands one of the `handle` functions below to the runtime.
 
+pub mod codes;
 pub mod delete_account;
 pub mod error;
 pub mod model;
@@ -13,6 +14,7 @@ pub mod sessions;
 pub mod sign_in;
 pub mod sign_up;
 pub mod store;
+pub mod verification;
 
 use shared::app::Context;
 use shared::auth::TokenSigner;
@@ -73,5 +75,6 @@ impl App {
     profile::handle_update,
     profile::jwks,
     delete_account::handle,
+    verification::handle,
 ))]
 pub struct ApiDoc;

@@ -143,6 +143,9 @@ pub struct User {
     pub role: Role,
     #[schema(value_type = shared::openapi::Timestamp)]
     pub created_at: String,
+    /// Whether the owner entered the code emailed at sign-up (`POST
+    /// /v1/users/me/email/verify`) or reset the password by email.
+    pub email_verified: bool,
 }
 
 // `shared::auth::Role` as the contract shows it (the shared type has no schema of its own).

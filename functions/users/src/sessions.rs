@@ -13,7 +13,7 @@ use shared::auth::{ACCESS_TOKEN_TTL_SECONDS, Claims, Role};
 use shared::http::{Fields, FromJson, HttpResult, json, json_body, no_content};
 use time::OffsetDateTime;
 
-use crate::store::{Family, NewSession, RefreshRecord, Rotation};
+use crate::store::{Family, NewSession, RefreshRecord, Rotation, StoredUser};
 use crate::{App, Error};
 
 /// A refresh token lives 30 days unless used; a session lasts at most 90 days.
@@ -86,13 +86,8 @@ fn access_token(
 }
 
 /// Starts a session for a user who just proved who they are (the caller stores it).
-pub fn start(
-    app: &App,
-    user_id: &str,
-    role: Role,
-    name: &str,
-    now: OffsetDateTime,
-) -> Result<Started, Error> {
+pub fn start(app: &App, user: &StoredUser, now: OffsetDateTime) -> Result<Started, Error> {
+    let (user_id, role, name) = (user.id.as_str(), user.role, user.name.as_str());
     let family = Family {
         id: shared::new_id(),
         user_id: user_id.to_owned(),

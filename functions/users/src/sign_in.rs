@@ -73,7 +73,7 @@ pub async fn sign_in(app: &App, input: SignIn, from: &str) -> Result<SignedIn, E
     let Some(user) = user.filter(|_| matches) else {
         return Err(Error::InvalidCredentials);
     };
-    let started = sessions::start(app, &user.id, user.role, &user.name, now)?;
+    let started = sessions::start(app, &user, now)?;
     app.store.start_session(&started.session).await?;
     app.store.clear_sign_in_attempts(&input.email, from).await?;
     Ok(SignedIn {

@@ -1,5 +1,6 @@
 //! `POST /v1/auth/sign-up`: one transaction creates the account, claims its email, starts
-//! its session and queues the `welcome` event, so none of them exists without the others.
+//! its session, stores its email verification code and queues the `welcome` and
+//! `email_verification` events, so none of them exists without the others.
 
 use http::StatusCode;
 use lambda_http::{Request, RequestExt};
@@ -9,10 +10,11 @@ use shared::clock::rfc3339;
 use shared::events::{Envelope, EventType};
 use shared::http::{Fields, FromJson, HttpResult, json, json_body};
 
+use crate::codes::{self, CodeRecord};
 use crate::model::{DisplayName, Email, Password};
 use crate::sessions::{self, SignedIn};
 use crate::store::{Created, StoredUser};
-use crate::{App, Error, passwords};
+use crate::{App, Error, passwords, verification};
 
 /// A new account: its email, password and display name.
 #[derive(utoipa::ToSchema)]
@@ -48,18 +50,39 @@ pub async fn sign_up(
         role: Role::Student,
         created_at: rfc3339(now),
         password_hash: passwords::hash(input.password.expose().to_owned()).await?,
+        email_verified: false,
     };
-    let started = sessions::start(app, &user.id, user.role, &user.name, now)?;
+    let started = sessions::start(app, &user, now)?;
     let welcome = Envelope::new(
         EventType::Welcome,
         &user.id,
         json!({ "name": user.name }),
         app.clock.as_ref(),
     );
+    let code = codes::new_code()?;
+    let verification = CodeRecord {
+        user_id: None,
+        code_hash: code.hash,
+        tries: 0,
+        expires_at: now.unix_timestamp() + verification::CODE_TTL_SECONDS,
+    };
+    let verify = Envelope::new(
+        EventType::EmailVerification,
+        &user.id,
+        json!({ "email": user.email, "code": code.code }),
+        app.clock.as_ref(),
+    );
 
     let created = app
         .store
-        .sign_up(&user, &input.email, &started.session, &welcome, now)
+        .sign_up(
+            &user,
+            &input.email,
+            &started.session,
+            &verification,
+            &[&welcome, &verify],
+            now,
+        )
         .await?;
     if created == Created::EmailTaken {
         return Err(Error::EmailTaken);
@@ -75,7 +98,9 @@ pub async fn sign_up(
 /// Create an account
 ///
 /// Creates a `student` account and signs it in. Emails are compared case-insensitively: an
-/// email that differs from an existing account's only in case is taken.
+/// email that differs from an existing account's only in case is taken. A 6-digit code is
+/// emailed to the address (`email_verification`), good for 24 hours and 5 tries, for `POST
+/// /v1/users/me/email/verify`; until then the account's `emailVerified` is `false`.
 #[utoipa::path(
     post,
     path = "/v1/auth/sign-up",

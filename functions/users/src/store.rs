@@ -2,13 +2,16 @@
 //!
 //! | pk                 | sk        | what                                            |
 //! |--------------------|-----------|-------------------------------------------------|
-//! | `USER#<id>`        | `PROFILE` | the account (email, name, role, password hash)  |
+//! | `USER#<id>`        | `PROFILE` | the account (email, name, role, password hash, whether the email is verified) |
+//! | `USER#<id>`        | `VERIFY`  | the email verification code: SHA-256, expiry, tries (see crate::codes) |
 //! | `EMAIL#<email>`    | `EMAIL`   | claims an email: uniqueness by conditional put  |
 //! | `REFRESH#<sha256>` | `REFRESH` | a refresh token, stored hashed                  |
 //! | `FAMILY#<id>`      | `FAMILY`  | a session: every token rotated from one sign-in |
 //! | `LOGINFAIL#<sha256(email)>`| `FROM#<ip>` | sign-in attempts from one address in the current window |
 //! | `OUTBOX#<event>`   | `<queue>` | events waiting for the relay (see shared::outbox) |
 
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, ReturnValue, TransactWriteItem, Update};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -20,6 +23,7 @@ use shared::store::{StoreError, from_item};
 use shared::transaction::{Tx, TxError};
 use time::OffsetDateTime;
 
+use crate::codes::CodeRecord;
 use crate::model::{Email, User};
 
 #[derive(Debug, Clone)]
@@ -42,6 +46,10 @@ pub struct StoredUser {
     pub role: Role,
     pub created_at: String,
     pub password_hash: String,
+    /// Whether the owner proved the email is theirs; `false` for accounts stored before
+    /// verification existed (and not written while false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub email_verified: bool,
 }
 
 impl StoredUser {
@@ -52,6 +60,7 @@ impl StoredUser {
             name: self.name.clone(),
             role: self.role,
             created_at: self.created_at.clone(),
+            email_verified: self.email_verified,
         }
     }
 }
@@ -146,6 +155,9 @@ fn refresh_key(hash: &str) -> Item {
 fn family_key(id: &str) -> Item {
     key(format!("FAMILY#{id}"), "FAMILY")
 }
+fn verification_key(user_id: &str) -> Item {
+    key(format!("USER#{user_id}"), "VERIFY")
+}
 /// The partition of the attempts counted for `email`: keyed by the email's SHA-256, so that
 /// the counts of an email hold nothing that names its owner (anyone may try to sign in with
 /// any email, also a deleted account's, after its deletion).
@@ -158,6 +170,22 @@ fn login_failures_pk(email: &Email) -> String {
 /// The attempts counted for `email` from the client address `from`.
 fn login_failures_key(email: &Email, from: &str) -> Item {
     key(login_failures_pk(email), format!("FROM#{from}"))
+}
+
+/// The record a conditional update returned (`ReturnValue::AllNew`), or `None` when its
+/// condition failed.
+fn updated<T: DeserializeOwned, E, R>(
+    result: Result<UpdateItemOutput, SdkError<E, R>>,
+) -> Result<Option<T>, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(out) => out.attributes.map(from_item).transpose(),
+        Err(e) if is_condition_failed(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The item at `item_key` holding `record`'s attributes.
@@ -195,22 +223,30 @@ impl Store {
 
     // ------------------------------------------------------------ accounts
 
-    /// Creates `user` with its `session` and queues `welcome` for the notifications, all or
-    /// nothing; refused when the email is taken.
+    /// Creates `user` with its `session` and its email verification code, and queues
+    /// `events` (`welcome`, `email_verification`) for the notifications, all or nothing;
+    /// refused when the email is taken.
     pub async fn sign_up(
         &self,
         user: &StoredUser,
         email: &Email,
         session: &NewSession,
-        welcome: &Envelope,
+        verification: &CodeRecord,
+        events: &[&Envelope],
         now: OffsetDateTime,
     ) -> Result<Created, StoreError> {
         let mut tx = self.account(user, email)?;
         self.push_session(&mut tx, session)?;
-        tx.extend(
-            "outbox",
-            shared::outbox::items(&self.table, welcome, &[queues::NOTIFICATIONS], now)?,
+        tx.push(
+            "verification",
+            self.put_new(verification_key(&user.id), verification)?,
         );
+        for event in events {
+            tx.extend(
+                "outbox",
+                shared::outbox::items(&self.table, event, &[queues::NOTIFICATIONS], now)?,
+            );
+        }
         Self::created(tx.write_once(&self.client).await)
     }
 
@@ -274,11 +310,7 @@ impl Store {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(out) => out.attributes.map(from_item).transpose(),
-            Err(e) if is_condition_failed(&e) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        updated(result)
     }
 
     pub async fn set_role(&self, id: &str, role: Role) -> Result<(), StoreError> {
@@ -311,6 +343,79 @@ impl Store {
                 .send()
                 .await,
         )
+    }
+
+    // ------------------------------------------------------------ one-time codes
+
+    /// Counts one try of the code at `code_key` before it is compared: the code as it is
+    /// now, or `None` when there is none (for a reset: none for an account), it expired
+    /// (`now` in epoch seconds) or it already had `max` tries (spent).
+    async fn try_code(
+        &self,
+        code_key: Item,
+        now: i64,
+        max: u32,
+        for_account: bool,
+    ) -> Result<Option<CodeRecord>, StoreError> {
+        let condition = if for_account {
+            "attribute_exists(userId) AND tries < :max AND expiresAt > :now"
+        } else {
+            "attribute_exists(codeHash) AND tries < :max AND expiresAt > :now"
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(code_key))
+            .update_expression("ADD tries :one")
+            .condition_expression(condition)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(i64::from(max)))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        updated(result)
+    }
+
+    /// Counts one try of the account `user_id`'s email verification code (see `try_code`).
+    pub async fn try_verification_code(
+        &self,
+        user_id: &str,
+        now: i64,
+        max: u32,
+    ) -> Result<Option<CodeRecord>, StoreError> {
+        self.try_code(verification_key(user_id), now, max, false)
+            .await
+    }
+
+    /// Marks the account `user_id`'s email verified (`"user"`) and deletes its code
+    /// (`"code"`), together; `false` if the account no longer exists.
+    pub async fn verify_email(&self, user_id: &str) -> Result<bool, StoreError> {
+        let verified = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(user_id)))
+            .update_expression("SET emailVerified = :yes")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        let spent = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(verification_key(user_id)))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push(
+            "user",
+            TransactWriteItem::builder().update(verified).build(),
+        )
+        .push("code", TransactWriteItem::builder().delete(spent).build());
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(true),
+            Err(TxError::Cancelled(c)) if c.failed("user") => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     // ------------------------------------------------------------ sessions
@@ -694,6 +799,7 @@ mod tests {
             role: Role::Admin,
             created_at: "2026-01-02T03:04:05Z".into(),
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            email_verified: false,
         }
     }
 
@@ -828,9 +934,42 @@ mod tests {
     }
 
     #[test]
+    fn a_verified_email_and_a_code_are_written_as_attributes_of_their_own() {
+        let verified = StoredUser {
+            email_verified: true,
+            ..account()
+        };
+        let mut expected = account_item(&verified);
+        expected.insert("emailVerified".into(), AttributeValue::Bool(true));
+        assert_eq!(encoded(user_key(&verified.id), &verified), expected);
+        assert_eq!(decoded::<StoredUser>(expected), verified);
+
+        let code = CodeRecord {
+            user_id: None,
+            code_hash: "ab12".into(),
+            tries: 2,
+            expires_at: 1_700_000_000,
+        };
+        let item = field_by_field(
+            verification_key("u1"),
+            vec![
+                ("codeHash", s("ab12")),
+                ("tries", n(2)),
+                (EXPIRES_AT, n(1_700_000_000)),
+            ],
+        );
+        assert_eq!(encoded(verification_key("u1"), &code), item);
+        assert_eq!(decoded::<CodeRecord>(item), code);
+    }
+
+    #[test]
     fn records_round_trip() {
-        for role in [Role::Student, Role::Admin] {
-            let u = StoredUser { role, ..account() };
+        for (role, email_verified) in [(Role::Student, true), (Role::Admin, false)] {
+            let u = StoredUser {
+                role,
+                email_verified,
+                ..account()
+            };
             assert_eq!(round_trip(user_key(&u.id), &u), u);
         }
         // A family's id and a token's hash are in the key only: the store puts them back.

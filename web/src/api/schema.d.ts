@@ -274,7 +274,9 @@ export interface paths {
         /**
          * Create an account
          * @description Creates a `student` account and signs it in. Emails are compared case-insensitively: an
-         *     email that differs from an existing account's only in case is taken.
+         *     email that differs from an existing account's only in case is taken. A 6-digit code is
+         *     emailed to the address (`email_verification`), good for 24 hours and 5 tries, for `POST
+         *     /v1/users/me/email/verify`; until then the account's `emailVerified` is `false`.
          */
         post: operations["signUp"];
         delete?: never;
@@ -732,6 +734,29 @@ export interface paths {
         get: operations["listMyAttempts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify one's email
+         * @description With the 6-digit code emailed at sign-up: good for 24 hours and 5 tries (the 6th is
+         *     refused even with the right code). A wrong, expired or spent code is 400 `invalid_code`;
+         *     an email already verified answers 204 whatever the code. `GET /v1/users/me` then shows
+         *     `emailVerified: true`.
+         */
+        post: operations["verifyEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1643,6 +1668,11 @@ export interface components {
             createdAt: components["schemas"]["Timestamp"];
             /** @description The email, trimmed and lower-cased. */
             email: string;
+            /**
+             * @description Whether the owner entered the code emailed at sign-up (`POST
+             *     /v1/users/me/email/verify`) or reset the password by email.
+             */
+            emailVerified: boolean;
             id: components["schemas"]["Id"];
             /** @description The display name, trimmed. */
             name: string;
@@ -1653,6 +1683,14 @@ export interface components {
          * @enum {string}
          */
         UserRole: "student" | "admin";
+        /** @description `{code}`: the code emailed at sign-up. */
+        VerifyEmail: {
+            /**
+             * @description The 6 digits of the email.
+             * @example 493027
+             */
+            code: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -6015,6 +6053,126 @@ export interface operations {
                         code?: "unauthorized";
                         /** @constant */
                         status?: 401;
+                    };
+                };
+            };
+            /** @description Problem: internal. */
+            500: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal";
+                        /** @constant */
+                        status?: 500;
+                    };
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmail"];
+            };
+        };
+        responses: {
+            /** @description The email is verified. */
+            204: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: invalid_code, validation_failed. */
+            400: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_code" | "validation_failed";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized. */
+            401: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Problem: not_found. */
+            404: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large. */
+            413: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type. */
+            415: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                        /** @constant */
+                        status?: 415;
                     };
                 };
             };

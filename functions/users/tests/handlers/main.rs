@@ -12,6 +12,7 @@ use testkit::{Keys, With, body_json, call};
 use users::{App, Store};
 
 mod delete_account;
+mod verification;
 
 type Harness = testkit::Harness<App>;
 
@@ -67,10 +68,16 @@ async fn sign_up_event_creates_the_account_and_its_welcome_event_together() {
     assert_eq!(out["user"]["role"], "student");
     assert_eq!(out["tokenType"], "Bearer");
     assert_eq!(out["expiresIn"], 900);
-    let events = h.db.outbox_bodies().await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["type"], "welcome");
-    assert_eq!(events[0]["userId"], out["user"]["id"]);
+    assert_eq!(out["user"]["emailVerified"], false);
+    let mut events = h.db.outbox_bodies().await;
+    events.sort_by_key(|e| e["type"].as_str().map(str::to_owned));
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["type"], "email_verification");
+    assert_eq!(events[0]["data"]["email"], "sample@example.com");
+    assert_eq!(events[1]["type"], "welcome");
+    for e in &events {
+        assert_eq!(e["userId"], out["user"]["id"]);
+    }
 }
 
 #[tokio::test]
@@ -92,7 +99,7 @@ async fn a_taken_email_in_any_case_is_409_and_changes_nothing() {
     assert_eq!(body_json(&r)["code"], "email_taken");
     assert_eq!(
         h.db.outbox_bodies().await.len(),
-        1,
+        2,
         "a refused sign-up queued an event"
     );
 }
