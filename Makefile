@@ -17,7 +17,7 @@ export ADMIN_PASSWORD ?= studyloop-admin-pw
 LOCALCLOUD := $(CARGO_TARGET_DIR)/debug/localcloud
 
 .PHONY: help tools build dev test fmt lint check unit sam-validate sam-build invoke clean bench cost \
-	web-deps web openapi openapi-check contract
+	web-deps web web-check openapi openapi-check contract
 
 help:
 	@echo "make dev    build everything and serve the API at http://127.0.0.1:$(PORT) (PORT=...)"
@@ -79,16 +79,24 @@ unit: tools build
 	$(LOCALCLOUD) check --template template.yaml --e2e-routes $(E2E_ROUTES)
 
 # ---- the API contract (docs/contract-testing.md).
-# npm packages of web/ (openapi-typescript, Swagger UI), exactly as locked; no install scripts.
+# npm packages of web/ (the app's Preact, openapi-fetch and Vite; openapi-typescript, Swagger UI,
+# playwright-core), exactly as locked; no install scripts.
 WEB_DEPS := web/node_modules/.installed
 web-deps: $(WEB_DEPS)
 $(WEB_DEPS): web/package.json web/package-lock.json
 	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-# web/dist: what the local cloud serves beside the API (/docs).
+# web/dist: what the local cloud serves beside the API: the app at / and the API docs at /docs
+# (docs/web.md). Prints the first screen's JavaScript, gzipped, and fails over its budget.
 web: web-deps
 	cd web && npm run --silent build
+
+# The app type-checked against the generated API types (web/src/api/schema.d.ts): a contract
+# change that breaks the app fails here.
+web-check: web-deps
+	cd web && npm run --silent check
+	@echo "web: tsc --noEmit passed"
 
 OPENAPI := $(CARGO_TARGET_DIR)/debug/examples/openapi
 $(OPENAPI): FORCE
@@ -113,7 +121,7 @@ FUZZ_SECONDS ?= 170
 contract: tools build
 	$(VENV)/bin/python tools/contract/fuzz.py --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
-test: fmt lint sam-validate openapi-check check unit contract
+test: fmt lint sam-validate openapi-check web-check check unit contract
 
 sam-build: tools
 	rustup target add aarch64-unknown-linux-gnu
