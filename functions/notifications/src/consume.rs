@@ -160,7 +160,7 @@ impl Consumer {
         };
         let added = self
             .store
-            .add_to_inbox(&envelope.user_id, &notification)
+            .add_to_inbox(&envelope.user_id, &notification, actor(&envelope))
             .await?;
         tracing::info!(
             eventId = %envelope.id,
@@ -307,12 +307,14 @@ impl Consumer {
 
 impl Consumer {
     /// `user_deleted` (it shares the notifications queue): the user's inbox, unread counter and
-    /// preferences (the phone) go; nothing is rendered or sent. A redelivery finds nothing
+    /// preferences (the phone) go, and so do the items in other inboxes that name them (their
+    /// comments); nothing is rendered or sent. A redelivery finds nothing
     /// left and succeeds; a store that fails is retried through the queue.
     async fn erase(&self, user_id: &str) -> Result<(), NotifyError> {
         check_user_id(user_id)?;
         let items = self.store.erase_user(user_id).await?;
-        tracing::info!(userId = %user_id, items, "the deleted user's notifications erased");
+        let about = self.store.erase_actor(user_id).await?;
+        tracing::info!(userId = %user_id, items, about, "the deleted user's notifications, and others' about them, erased");
         Ok(())
     }
 }
@@ -365,6 +367,17 @@ fn check(envelope: &Envelope) -> Result<(), NotifyError> {
         return Err(NotifyError::Malformed("`id` is not an event id".into()));
     }
     check_user_id(&envelope.user_id)
+}
+
+/// The user whose action the event tells of, when the inbox item will name them (a comment
+/// names its commenter): their erasure finds the item by it.
+fn actor(envelope: &Envelope) -> Option<&str> {
+    match envelope.event_type {
+        EventType::CommentAdded => envelope.data["commenterId"]
+            .as_str()
+            .filter(|id| check_user_id(id).is_ok()),
+        _ => None,
+    }
 }
 
 /// A user id as ours are spelled (ULIDs; at most [`MAX_USER_ID_LEN`] of `[A-Za-z0-9_-]`): it

@@ -37,6 +37,10 @@ const READ_ALL_CHUNK: usize = 25;
 const DELIVERY_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
 
 pub const INBOX_PREFIX: &str = "N#";
+/// On an inbox item about what another user did (a comment), that user's id: their
+/// erasure finds the items that name them through `ActorIndex`.
+const ACTOR_ID: &str = "actorId";
+const ACTOR_INDEX: &str = "ActorIndex";
 
 fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
@@ -209,6 +213,7 @@ impl Store {
         &self,
         user_id: &str,
         notification: &Notification,
+        actor: Option<&str>,
     ) -> Result<Added, StoreError> {
         let mut put = Put::builder()
             .table_name(&self.table)
@@ -221,6 +226,9 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)");
         if let Some(read_at) = &notification.read_at {
             put = put.item("readAt", s(read_at));
+        }
+        if let Some(actor) = actor {
+            put = put.item(ACTOR_ID, s(actor));
         }
         let put = put.build().map_err(StoreError::corrupt)?;
         let counted = i64::from(notification.read_at.is_none());
@@ -420,6 +428,74 @@ impl Store {
     /// the number of items deleted.
     pub async fn erase_user(&self, user_id: &str) -> Result<usize, StoreError> {
         shared::erasure::delete_partition(&self.client, &self.table, &user_pk(user_id)).await
+    }
+
+    /// Erases what other users' inboxes say of the user `actor_id` (`user_deleted`): every
+    /// inbox item about what they did (a comment names its commenter) goes, found through
+    /// `ActorIndex`, each with its recipient's unread counter kept right (an unread item's
+    /// deletion takes one off, in the same transaction). Safe to run again; the number of
+    /// items deleted.
+    pub async fn erase_actor(&self, actor_id: &str) -> Result<usize, StoreError> {
+        let mut pages = Pages::new(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(ACTOR_INDEX)
+                .key_condition_expression("#actor = :actor")
+                .expression_attribute_names("#actor", ACTOR_ID)
+                .expression_attribute_values(":actor", s(actor_id)),
+        );
+        let mut deleted = 0;
+        while let Some(items) = pages.next().await? {
+            for item in items {
+                let (Some(pk), Some(sk)) = (get_opt_str(&item, "pk"), get_opt_str(&item, SK))
+                else {
+                    continue;
+                };
+                let Some(user_id) = pk.strip_prefix("USER#") else {
+                    continue;
+                };
+                if self.delete_inbox_item(user_id, sk).await? {
+                    deleted += 1;
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// Deletes one inbox item, taking it off its owner's unread count if it is unread, in one
+    /// transaction guarded on the state read; `false` if it is gone already.
+    async fn delete_inbox_item(&self, user_id: &str, sk: &str) -> Result<bool, StoreError> {
+        // A read or a deletion between the read and the write cancels it: read again.
+        for _ in 0..4 {
+            let Some(item) = self.get(key(user_pk(user_id), sk)).await? else {
+                return Ok(false);
+            };
+            let unread = !item.contains_key("readAt");
+            let delete = aws_sdk_dynamodb::types::Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(user_pk(user_id), sk)))
+                .condition_expression(if unread {
+                    "attribute_exists(pk) AND attribute_not_exists(readAt)"
+                } else {
+                    "attribute_exists(readAt)"
+                })
+                .build()
+                .map_err(StoreError::corrupt)?;
+            let mut tx = Tx::new();
+            tx.push("item", TransactWriteItem::builder().delete(delete).build());
+            if unread {
+                tx.push("unread", self.count_unread(user_id, -1)?);
+            }
+            match tx.write(&self.client).await {
+                Ok(()) => return Ok(true),
+                Err(TxError::Cancelled(c)) if c.failed("item") => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "inbox item {sk} of {user_id} kept changing while it was erased"
+        )))
     }
 
     // ------------------------------------------------------------ external deliveries

@@ -108,3 +108,47 @@ fn message_of(envelope: &Envelope<AccountEvent>) -> aws_lambda_events::event::sq
     m.body = Some(serde_json::to_string(envelope).unwrap_or_default());
     m
 }
+
+#[tokio::test]
+async fn user_deleted_erases_the_comment_notifications_that_name_them_and_keeps_counts_right() {
+    let h = harness().await;
+    let c = consumer(&h);
+    let comment = || {
+        Envelope::new(
+            shared::events::EventType::CommentAdded,
+            LEE,
+            json!({"postId": shared::new_id(), "postTitle": "Tips", "commentId": shared::new_id(),
+                   "commenterId": KIM, "commenterName": "Kim Erased"}),
+            h.clock.as_ref(),
+        )
+    };
+    let (read, unread) = (comment(), comment());
+    for e in [&read, &unread] {
+        c.notify(&crate::message(e))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    deliver(&h, LEE, 1).await;
+    let (status, _) = crate::mark_read(&h, LEE, &read.id).await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(crate::stored_unread(&h, LEE).await, 2);
+
+    let deleted = Envelope::new(AccountEvent::UserDeleted, KIM, json!({}), h.clock.as_ref());
+    for _ in 0..2 {
+        c.notify(&message_of(&deleted))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let lees = items_of(&h, LEE).await;
+        assert!(
+            lees.iter()
+                .all(|i| !format!("{i:?}").contains("Kim Erased")),
+            "{lees:?}"
+        );
+        assert_eq!(lees.len(), 2, "the welcome and UNREAD stay: {lees:?}");
+        assert_eq!(
+            crate::stored_unread(&h, LEE).await,
+            1,
+            "only the unread one counted off"
+        );
+    }
+}
