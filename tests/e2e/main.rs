@@ -6,5 +6,6 @@ mod account_email;
 mod auth;
 mod contract;
 mod outbox;
+mod passwords;
 mod platform;
 mod profile;

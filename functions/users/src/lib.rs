@@ -3,6 +3,7 @@
 //! Each endpoint is its own Lambda (`src/bin/`); each binary builds an [`App`] once per
 //! cold start and hands one of the `handle` functions below to the runtime.
 
+pub mod change_password;
 pub mod codes;
 pub mod delete_account;
 pub mod error;
@@ -76,5 +77,6 @@ impl App {
     profile::jwks,
     delete_account::handle,
     verification::handle,
+    change_password::handle,
 ))]
 pub struct ApiDoc;

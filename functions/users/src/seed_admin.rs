@@ -98,6 +98,7 @@ pub async fn seed(app: &App, email: &Email, password: &Password) -> Result<Seede
         created_at: rfc3339(app.clock.now()),
         password_hash: passwords::hash(password.expose().to_owned()).await?,
         email_verified: false,
+        sessions_epoch: 0,
     };
     match app.store.create_user(&user, email).await? {
         Created::New => Ok(Seeded {

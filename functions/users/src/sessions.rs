@@ -1,7 +1,9 @@
 //! Sessions: a short-lived access token (JWT) and an opaque refresh token that rotates on
 //! every use. Refresh tokens are stored only as SHA-256 hashes. All tokens rotated from one
 //! sign-in form a family; presenting a token that was already used means it leaked, so the
-//! whole family is revoked.
+//! whole family is revoked. A family records the account's sessions epoch when it started;
+//! a password change or reset raises the epoch, which ends every family at once (no family
+//! has to be found), and a deleted account's families refresh no more either.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -93,6 +95,7 @@ pub fn start(app: &App, user: &StoredUser, now: OffsetDateTime) -> Result<Starte
         user_id: user_id.to_owned(),
         revoked: false,
         expires_at: now.unix_timestamp() + SESSION_MAX_AGE_SECONDS,
+        epoch: user.sessions_epoch,
     };
     let (token, hash) = new_refresh_token()?;
     let record = RefreshRecord {
@@ -142,10 +145,13 @@ pub async fn refresh(app: &App, token: &str) -> Result<TokenPair, Error> {
     if family.revoked || family.expires_at <= now_s {
         return Err(Error::InvalidRefreshToken);
     }
+    // Gone (deleted), or every session ended since this one started (a password change or
+    // reset): the rotation below checks both again, atomically.
     let user = app
         .store
         .user(&record.user_id)
         .await?
+        .filter(|u| u.sessions_epoch == family.epoch)
         .ok_or(Error::InvalidRefreshToken)?;
 
     let (next_token, next_hash) = new_refresh_token()?;
@@ -156,13 +162,18 @@ pub async fn refresh(app: &App, token: &str) -> Result<TokenPair, Error> {
         used: false,
         expires_at: (now_s + REFRESH_TOKEN_TTL_SECONDS).min(family.expires_at),
     };
-    match app.store.rotate_refresh(&record, &next, now_s).await? {
+    match app
+        .store
+        .rotate_refresh(&record, &next, family.epoch, now_s)
+        .await?
+    {
         Rotation::Rotated => {}
         // Someone used this token between our read and our write: the same leak.
         Rotation::TokenReused => {
             app.store.revoke_family(&record.family_id).await?;
             return Err(Error::RefreshTokenReused);
         }
+        // Revoked, expired, every session of the account ended, or the account deleted.
         Rotation::SessionEnded => return Err(Error::InvalidRefreshToken),
     }
     Ok(TokenPair {

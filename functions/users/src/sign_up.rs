@@ -51,6 +51,7 @@ pub async fn sign_up(
         created_at: rfc3339(now),
         password_hash: passwords::hash(input.password.expose().to_owned()).await?,
         email_verified: false,
+        sessions_epoch: 0,
     };
     let started = sessions::start(app, &user, now)?;
     let welcome = Envelope::new(

@@ -2,7 +2,7 @@
 //!
 //! | pk                 | sk        | what                                            |
 //! |--------------------|-----------|-------------------------------------------------|
-//! | `USER#<id>`        | `PROFILE` | the account (email, name, role, password hash, whether the email is verified) |
+//! | `USER#<id>`        | `PROFILE` | the account (email, name, role, password hash, whether the email is verified, the sessions epoch) |
 //! | `USER#<id>`        | `VERIFY`  | the email verification code: SHA-256, expiry, tries (see crate::codes) |
 //! | `EMAIL#<email>`    | `EMAIL`   | claims an email: uniqueness by conditional put  |
 //! | `REFRESH#<sha256>` | `REFRESH` | a refresh token, stored hashed                  |
@@ -50,6 +50,14 @@ pub struct StoredUser {
     /// verification existed (and not written while false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub email_verified: bool,
+    /// Raised by every password change or reset: a session started under another epoch no
+    /// longer refreshes. Missing (accounts stored before it existed) is 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sessions_epoch: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl StoredUser {
@@ -95,6 +103,10 @@ pub struct Family {
     pub user_id: String,
     pub revoked: bool,
     pub expires_at: i64,
+    /// The account's `sessionsEpoch` when the session started; missing (sessions started
+    /// before it existed) is 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub epoch: u64,
 }
 
 /// A session as it starts: its family and the family's first refresh token.
@@ -139,7 +151,8 @@ pub enum Rotation {
     Rotated,
     /// The token was used (or expired) meanwhile: presented twice, it leaked.
     TokenReused,
-    /// The session was revoked or ended meanwhile.
+    /// The session was revoked or ended meanwhile, or the account's sessions were all ended
+    /// (a password change or reset) or the account deleted.
     SessionEnded,
 }
 
@@ -186,6 +199,11 @@ where
         Err(e) if is_condition_failed(&e) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A sessions epoch as a DynamoDB number (epochs stay far below `i64::MAX`).
+fn epoch_number(epoch: u64) -> i64 {
+    i64::try_from(epoch).unwrap_or(i64::MAX)
 }
 
 /// The item at `item_key` holding `record`'s attributes.
@@ -418,6 +436,62 @@ impl Store {
         }
     }
 
+    // ------------------------------------------------------------ passwords
+
+    /// Replaces the password of the account `user_id` with `new_hash`, only while its hash
+    /// is still `old_hash` (`"user"`), ends every session of the account (its sessions
+    /// epoch goes up by one) and queues `changed` (`password_changed`), all or nothing;
+    /// `false` if the password changed meanwhile or the account is gone.
+    pub async fn change_password(
+        &self,
+        user_id: &str,
+        old_hash: &str,
+        new_hash: &str,
+        changed: &Envelope,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let update = self.new_password(
+            user_id,
+            new_hash,
+            "passwordHash = :old",
+            &[(":old", old_hash)],
+        )?;
+        let mut tx = Tx::new();
+        tx.push("user", update);
+        tx.extend(
+            "outbox",
+            shared::outbox::items(&self.table, changed, &[queues::NOTIFICATIONS], now)?,
+        );
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(true),
+            Err(TxError::Cancelled(c)) if c.failed("user") => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The update that stores `new_hash` as the account `user_id`'s password and raises its
+    /// sessions epoch (every session ends), on `condition` with the string `values`.
+    fn new_password(
+        &self,
+        user_id: &str,
+        new_hash: &str,
+        condition: &str,
+        values: &[(&str, &str)],
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(user_id)))
+            .update_expression("SET passwordHash = :new ADD sessionsEpoch :one")
+            .condition_expression(condition)
+            .expression_attribute_values(":new", s(new_hash))
+            .expression_attribute_values(":one", n(1));
+        for (name, value) in values {
+            update = update.expression_attribute_values(*name, s(*value));
+        }
+        let update = update.build().map_err(StoreError::corrupt)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     // ------------------------------------------------------------ sessions
 
     /// Stores a new session (a sign-in's).
@@ -458,11 +532,13 @@ impl Store {
 
     /// Marks the token `used` used (`"used"`: only if it is unused and unexpired) and stores
     /// its successor `next` (`"next"`), only while their session is neither revoked nor
-    /// expired (`"session"`); `now` in epoch seconds.
+    /// expired (`"session"`) and the account exists with the sessions epoch `epoch` the
+    /// session started under (`"account"`); `now` in epoch seconds.
     pub async fn rotate_refresh(
         &self,
         used: &RefreshRecord,
         next: &RefreshRecord,
+        epoch: u64,
         now: i64,
     ) -> Result<Rotation, StoreError> {
         let use_token = Update::builder()
@@ -483,6 +559,17 @@ impl Store {
             .expression_attribute_values(":now", n(now))
             .build()
             .map_err(StoreError::corrupt)?;
+        // An account without the attribute has never ended its sessions: epoch 0, the only
+        // epoch its sessions can have.
+        let account_is_live = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(&used.user_id)))
+            .condition_expression(
+                "attribute_exists(pk) AND (sessionsEpoch = :epoch OR attribute_not_exists(sessionsEpoch))",
+            )
+            .expression_attribute_values(":epoch", n(epoch_number(epoch)))
+            .build()
+            .map_err(StoreError::corrupt)?;
         let mut tx = Tx::new();
         tx.push(
             "used",
@@ -494,11 +581,19 @@ impl Store {
                 .condition_check(session_is_live)
                 .build(),
         )
+        .push(
+            "account",
+            TransactWriteItem::builder()
+                .condition_check(account_is_live)
+                .build(),
+        )
         .push("next", self.put_refresh(next)?);
         match tx.write_once(&self.client).await {
             Ok(()) => Ok(Rotation::Rotated),
             Err(TxError::Cancelled(c)) if c.failed("used") => Ok(Rotation::TokenReused),
-            Err(TxError::Cancelled(c)) if c.failed("session") => Ok(Rotation::SessionEnded),
+            Err(TxError::Cancelled(c)) if c.failed("session") || c.failed("account") => {
+                Ok(Rotation::SessionEnded)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -800,6 +895,7 @@ mod tests {
             created_at: "2026-01-02T03:04:05Z".into(),
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
             email_verified: false,
+            sessions_epoch: 0,
         }
     }
 
@@ -809,6 +905,7 @@ mod tests {
             user_id: "u1".into(),
             revoked,
             expires_at: 1_800_000_000,
+            epoch: 0,
         }
     }
 
@@ -960,6 +1057,32 @@ mod tests {
         );
         assert_eq!(encoded(verification_key("u1"), &code), item);
         assert_eq!(decoded::<CodeRecord>(item), code);
+    }
+
+    #[test]
+    fn a_sessions_epoch_is_written_once_raised_and_missing_reads_zero() {
+        let changed = StoredUser {
+            sessions_epoch: 3,
+            ..account()
+        };
+        let mut expected = account_item(&changed);
+        expected.insert("sessionsEpoch".into(), n(3));
+        assert_eq!(encoded(user_key(&changed.id), &changed), expected);
+        assert_eq!(decoded::<StoredUser>(expected), changed);
+        assert_eq!(
+            decoded::<StoredUser>(account_item(&changed)).sessions_epoch,
+            0
+        );
+
+        let later = Family {
+            epoch: 3,
+            ..family("f1", false)
+        };
+        let mut expected = family_item(false);
+        expected.insert("epoch".into(), n(3));
+        assert_eq!(encoded(family_key("f1"), &later), expected);
+        assert_eq!(decoded::<Family>(expected).epoch, 3);
+        assert_eq!(decoded::<Family>(family_item(false)).epoch, 0);
     }
 
     #[test]

@@ -763,6 +763,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change one's password
+         * @description Checks `currentPassword` (a wrong one is 401 `invalid_credentials`, counted like a
+         *     sign-in failure for the account's email and the client address: after 5 in 15 minutes,
+         *     429 `rate_limited`); `newPassword` follows the sign-up rules. Then, in one transaction,
+         *     the password changes, every session of the account ends (each refresh token answers
+         *     401 from now on, this one's too: sign in again) and a `password_changed` notification
+         *     is sent (inbox, Kakao, email). Access tokens already issued stay valid until they expire.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1433,6 +1458,12 @@ export interface components {
         };
         /** @description A new password: 10 to 128 characters (not bytes), any characters, kept exactly as sent. */
         Password: string;
+        /** @description `{currentPassword, newPassword}`. */
+        PasswordChange: {
+            /** @description The password the account has now: 1 to 128 characters (not bytes). */
+            currentPassword: string;
+            newPassword: components["schemas"]["Password"];
+        };
         /** @description One step of a plan: train `skill` at `level`, with `moduleId` suggested. */
         PlanItem: {
             /** Format: int32 */
@@ -6173,6 +6204,144 @@ export interface operations {
                         code?: "unsupported_media_type";
                         /** @constant */
                         status?: 415;
+                    };
+                };
+            };
+            /** @description Problem: internal. */
+            500: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal";
+                        /** @constant */
+                        status?: 500;
+                    };
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description The password is changed; every session ended. */
+            204: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: validation_failed. */
+            400: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Problem: invalid_credentials, unauthorized. */
+            401: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_credentials" | "unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Problem: not_found. */
+            404: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large. */
+            413: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type. */
+            415: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                        /** @constant */
+                        status?: 415;
+                    };
+                };
+            };
+            /** @description Problem: rate_limited. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                        /** @constant */
+                        status?: 429;
                     };
                 };
             };

@@ -11,6 +11,7 @@ use shared::http::respond;
 use testkit::{Keys, With, body_json, call};
 use users::{App, Store};
 
+mod change_password;
 mod delete_account;
 mod verification;
 
