@@ -8,6 +8,7 @@ pub mod codes;
 pub mod delete_account;
 pub mod error;
 pub mod model;
+pub mod password_reset;
 pub mod passwords;
 pub mod profile;
 pub mod seed_admin;
@@ -78,5 +79,7 @@ impl App {
     delete_account::handle,
     verification::handle,
     change_password::handle,
+    password_reset::handle_request,
+    password_reset::handle_confirm,
 ))]
 pub struct ApiDoc;

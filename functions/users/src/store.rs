@@ -5,6 +5,7 @@
 //! | `USER#<id>`        | `PROFILE` | the account (email, name, role, password hash, whether the email is verified, the sessions epoch) |
 //! | `USER#<id>`        | `VERIFY`  | the email verification code: SHA-256, expiry, tries (see crate::codes) |
 //! | `EMAIL#<email>`    | `EMAIL`   | claims an email: uniqueness by conditional put  |
+//! | `RESET#<email>`    | `RESET`   | the password reset code for an email: SHA-256, expiry, tries, the account (none: a stand-in for an unknown email) |
 //! | `REFRESH#<sha256>` | `REFRESH` | a refresh token, stored hashed                  |
 //! | `FAMILY#<id>`      | `FAMILY`  | a session: every token rotated from one sign-in |
 //! | `LOGINFAIL#<sha256(email)>`| `FROM#<ip>` | sign-in attempts from one address in the current window |
@@ -12,7 +13,9 @@
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::auth::Role;
@@ -171,6 +174,9 @@ fn family_key(id: &str) -> Item {
 fn verification_key(user_id: &str) -> Item {
     key(format!("USER#{user_id}"), "VERIFY")
 }
+fn reset_key(email: &Email) -> Item {
+    key(format!("RESET#{}", email.as_str()), "RESET")
+}
 /// The partition of the attempts counted for `email`: keyed by the email's SHA-256, so that
 /// the counts of an email hold nothing that names its owner (anyone may try to sign in with
 /// any email, also a deleted account's, after its deletion).
@@ -299,6 +305,14 @@ impl Store {
 
     pub async fn user(&self, id: &str) -> Result<Option<StoredUser>, StoreError> {
         self.get(user_key(id)).await
+    }
+
+    /// The id of the account that holds `email`, if any (the claim alone, not the account).
+    pub async fn account_id(&self, email: &Email) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get::<EmailClaim>(email_key(email))
+            .await?
+            .map(|c| c.user_id))
     }
 
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<StoredUser>, StoreError> {
@@ -438,6 +452,81 @@ impl Store {
 
     // ------------------------------------------------------------ passwords
 
+    /// Stores `code` as the password reset code of `email` (replacing any earlier one) and
+    /// queues `requested` (`password_reset`) when there is one, in one transaction: the
+    /// same call whether or not an account has the email.
+    pub async fn store_reset_code(
+        &self,
+        email: &Email,
+        code: &CodeRecord,
+        requested: Option<&Envelope>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item(reset_key(email), code)?))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push("code", TransactWriteItem::builder().put(put).build());
+        if let Some(event) = requested {
+            tx.extend(
+                "outbox",
+                shared::outbox::items(&self.table, event, &[queues::NOTIFICATIONS], now)?,
+            );
+        }
+        Ok(tx.write_once(&self.client).await?)
+    }
+
+    /// Counts one try of `email`'s password reset code (see `try_code`): `None` also when
+    /// no account has the email.
+    pub async fn try_reset_code(
+        &self,
+        email: &Email,
+        now: i64,
+        max: u32,
+    ) -> Result<Option<CodeRecord>, StoreError> {
+        self.try_code(reset_key(email), now, max, true).await
+    }
+
+    /// Spends `email`'s reset code (`"code"`: only while it is still the one stored as
+    /// `code_hash`), stores `new_hash` as the password of its account `user_id`, marks the
+    /// email verified, ends every session (`"user"`: only while the account exists) and
+    /// queues `changed` (`password_changed`), all or nothing; `false` if the code or the
+    /// account is gone.
+    pub async fn reset_password(
+        &self,
+        email: &Email,
+        user_id: &str,
+        code_hash: &str,
+        new_hash: &str,
+        changed: &Envelope,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let spent = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(reset_key(email)))
+            .condition_expression("codeHash = :code")
+            .expression_attribute_values(":code", s(code_hash))
+            .build()
+            .map_err(StoreError::corrupt)?;
+        let mut tx = Tx::new();
+        tx.push("code", TransactWriteItem::builder().delete(spent).build())
+            .push(
+                "user",
+                self.new_password(user_id, new_hash, true, "attribute_exists(pk)", &[])?,
+            );
+        tx.extend(
+            "outbox",
+            shared::outbox::items(&self.table, changed, &[queues::NOTIFICATIONS], now)?,
+        );
+        match tx.write_once(&self.client).await {
+            Ok(()) => Ok(true),
+            Err(TxError::Cancelled(c)) if c.failed("code") || c.failed("user") => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Replaces the password of the account `user_id` with `new_hash`, only while its hash
     /// is still `old_hash` (`"user"`), ends every session of the account (its sessions
     /// epoch goes up by one) and queues `changed` (`password_changed`), all or nothing;
@@ -453,6 +542,7 @@ impl Store {
         let update = self.new_password(
             user_id,
             new_hash,
+            false,
             "passwordHash = :old",
             &[(":old", old_hash)],
         )?;
@@ -470,21 +560,31 @@ impl Store {
     }
 
     /// The update that stores `new_hash` as the account `user_id`'s password and raises its
-    /// sessions epoch (every session ends), on `condition` with the string `values`.
+    /// sessions epoch (every session ends), and marks its email verified if `verified`, on
+    /// `condition` with the string `values`.
     fn new_password(
         &self,
         user_id: &str,
         new_hash: &str,
+        verified: bool,
         condition: &str,
         values: &[(&str, &str)],
     ) -> Result<TransactWriteItem, StoreError> {
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(user_key(user_id)))
-            .update_expression("SET passwordHash = :new ADD sessionsEpoch :one")
             .condition_expression(condition)
             .expression_attribute_values(":new", s(new_hash))
             .expression_attribute_values(":one", n(1));
+        update = if verified {
+            update
+                .update_expression(
+                    "SET passwordHash = :new, emailVerified = :yes ADD sessionsEpoch :one",
+                )
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
+        } else {
+            update.update_expression("SET passwordHash = :new ADD sessionsEpoch :one")
+        };
         for (name, value) in values {
             update = update.expression_attribute_values(*name, s(*value));
         }

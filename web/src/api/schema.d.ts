@@ -193,6 +193,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset code
+         * @description Emails a 6-digit code to the account with this email, good for 15 minutes and 5 tries,
+         *     for `POST /v1/auth/password-reset/confirm`; a new request replaces the previous code.
+         *     The answer is the same 202, after the same work, whether or not an account has the email.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a password with the emailed code
+         * @description With the code of `POST /v1/auth/password-reset`: single use, good for 15 minutes and 5
+         *     tries (the 6th is refused even with the right code). Sets `newPassword` (the sign-up
+         *     rules), ends every session of the account (each refresh token answers 401), marks the
+         *     email verified and sends a `password_changed` notification. A wrong, expired or spent
+         *     code and an email without an account get the same 400 `invalid_code`.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -1464,6 +1510,20 @@ export interface components {
             currentPassword: string;
             newPassword: components["schemas"]["Password"];
         };
+        /** @description `{email, code, newPassword}`. */
+        PasswordResetConfirmation: {
+            /**
+             * @description The 6 digits of the email.
+             * @example 493027
+             */
+            code: string;
+            email: components["schemas"]["Email"];
+            newPassword: components["schemas"]["Password"];
+        };
+        /** @description `{email}`: the address of the account whose password is forgotten. */
+        PasswordResetRequest: {
+            email: components["schemas"]["Email"];
+        };
         /** @description One step of a plan: train `skill` at `level`, with `moduleId` suggested. */
         PlanItem: {
             /** Format: int32 */
@@ -1568,6 +1628,14 @@ export interface components {
         RefreshTokenRequest: {
             /** @description The refresh token of a sign-up, sign-in or refresh: 1 to 512 characters. */
             refreshToken: string;
+        };
+        /** @description The answer to a reset request: the same whether or not an account has the email. */
+        ResetRequested: {
+            /**
+             * @description Always the same sentence.
+             * @example If an account has this email, a code to reset its password was sent to it.
+             */
+            detail: string;
         };
         /** @description `{answers: [choiceIndex, ...]}`, one per exercise in the session's order. */
         SessionAnswers: {
@@ -2603,6 +2671,184 @@ export interface operations {
                         code?: "not_found";
                         /** @constant */
                         status?: 404;
+                    };
+                };
+            };
+            /** @description Problem: internal. */
+            500: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal";
+                        /** @constant */
+                        status?: 500;
+                    };
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description A code was sent if an account has the email. */
+            202: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetRequested"];
+                };
+            };
+            /** @description Problem: validation_failed. */
+            400: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large. */
+            413: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type. */
+            415: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                        /** @constant */
+                        status?: 415;
+                    };
+                };
+            };
+            /** @description Problem: internal. */
+            500: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal";
+                        /** @constant */
+                        status?: 500;
+                    };
+                };
+            };
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmation"];
+            };
+        };
+        responses: {
+            /** @description The password is replaced; every session ended. */
+            204: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: invalid_code, validation_failed. */
+            400: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_code" | "validation_failed";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large. */
+            413: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type. */
+            415: {
+                headers: {
+                    /** @description The request's id: quote it to support (also `requestId` in problems). */
+                    "x-request-id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                        /** @constant */
+                        status?: 415;
                     };
                 };
             };

@@ -13,6 +13,7 @@ use users::{App, Store};
 
 mod change_password;
 mod delete_account;
+mod password_reset;
 mod verification;
 
 type Harness = testkit::Harness<App>;
