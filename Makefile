@@ -17,11 +17,12 @@ export ADMIN_PASSWORD ?= studyloop-admin-pw
 LOCALCLOUD := $(CARGO_TARGET_DIR)/debug/localcloud
 
 .PHONY: help tools build dev test fmt lint check unit sam-validate sam-build invoke clean bench cost \
-	web-deps web web-check openapi openapi-check contract
+	web-deps web web-check chromium web-e2e openapi openapi-check contract
 
 help:
 	@echo "make dev    build everything and serve the API at http://127.0.0.1:$(PORT) (PORT=...)"
-	@echo "make test   everything CI runs: fmt, clippy, the contract (document, template, Schemathesis), unit, handler and end-to-end tests"
+	@echo "make test   everything CI runs: fmt, clippy, the contract (document, template, Schemathesis), unit, handler and end-to-end tests, the web app in a browser"
+	@echo "make web-e2e     the web app's browser tests (headless Chromium; screenshots in docs/screenshots/)"
 	@echo "make openapi     regenerate docs/openapi.json and web/src/api/schema.d.ts from the code"
 	@echo "make invoke FN=UsersSignUpFunction [EVENT=events/UsersSignUpFunction.json]   like sam local invoke"
 	@echo "make sam-build   sam build (arm64, offline)    make clean   forget local data"
@@ -98,6 +99,18 @@ web-check: web-deps
 	cd web && npm run --silent check
 	@echo "web: tsc --noEmit passed"
 
+# Debian's Chromium and a Korean font (without one, Korean renders as boxes) for the browser
+# tests; nothing to do when both are there. Playwright never downloads a browser here.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/nanum ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-nanum; \
+	fi
+
+# The app in headless Chromium against a local cloud of its own (web/e2e/, docs/web.md), at
+# 390 and 1280 px; regenerates docs/screenshots/.
+web-e2e: tools build web chromium
+	cd web && LOCALCLOUD=$(LOCALCLOUD) npm run --silent e2e
+
 OPENAPI := $(CARGO_TARGET_DIR)/debug/examples/openapi
 $(OPENAPI): FORCE
 	cargo build --quiet -p api --features assemble --example openapi
@@ -121,7 +134,7 @@ FUZZ_SECONDS ?= 170
 contract: tools build
 	$(VENV)/bin/python tools/contract/fuzz.py --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
-test: fmt lint sam-validate openapi-check web-check check unit contract
+test: fmt lint sam-validate openapi-check web-check check unit contract web-e2e
 
 sam-build: tools
 	rustup target add aarch64-unknown-linux-gnu

@@ -27,6 +27,12 @@ const ko = {
   notVerified: "인증 전 (메일로 받은 코드를 입력하세요)",
   loading: "불러오는 중…",
   fieldErrors: "입력한 내용을 확인해 주세요.",
+  // The API words field errors in English; Korean has its own sentence per known field.
+  fieldMessages: {
+    name: "이름은 1자에서 50자 사이로 입력해 주세요.",
+    email: "올바른 이메일 주소를 입력해 주세요.",
+    password: "비밀번호는 10자 이상 128자 이하로 입력해 주세요.",
+  } as Record<string, string>,
   problems: {
     invalid_credentials: "이메일 또는 비밀번호가 올바르지 않습니다.",
     email_taken: "이미 가입된 이메일입니다.",
@@ -58,6 +64,7 @@ const en: typeof ko = {
   notVerified: "Not yet (enter the code we emailed you)",
   loading: "Loading…",
   fieldErrors: "Please check the highlighted fields.",
+  fieldMessages: {},
   problems: {
     invalid_credentials: "The email or password is not right.",
     email_taken: "An account with this email exists already.",

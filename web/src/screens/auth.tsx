@@ -37,7 +37,7 @@ export function SignUp(props: { onSignedIn: (s: SignedIn) => void }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const { problem, busy, submit } = useSubmit(props.onSignedIn);
-  const errors = fieldErrors(problem);
+  const errors = fieldErrors(problem, t.fieldMessages);
   return (
     <Card title={t.signUpTitle}>
       <ProblemBanner problem={problem} />
@@ -84,7 +84,7 @@ export function SignIn(props: { onSignedIn: (s: SignedIn) => void }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const { problem, busy, submit } = useSubmit(props.onSignedIn);
-  const errors = fieldErrors(problem);
+  const errors = fieldErrors(problem, t.fieldMessages);
   return (
     <Card title={t.signInTitle}>
       <ProblemBanner problem={problem} />

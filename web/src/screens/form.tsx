@@ -6,10 +6,13 @@ import { useT } from "../i18n";
 
 export type FieldErrors = Record<string, string>;
 
-/** The `errors[]` of a validation problem, by field (the first message of each). */
-export function fieldErrors(problem: Problem | null): FieldErrors {
+/**
+ * The `errors[]` of a validation problem, by field (the first message of each), in the
+ * screen's language where it has a sentence for the field, else the API's.
+ */
+export function fieldErrors(problem: Problem | null, translated: Record<string, string>): FieldErrors {
   const out: FieldErrors = {};
-  for (const e of problem?.errors ?? []) out[e.field] ??= e.message;
+  for (const e of problem?.errors ?? []) out[e.field] ??= translated[e.field] ?? e.message;
   return out;
 }
 
