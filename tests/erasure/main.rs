@@ -392,6 +392,19 @@ async fn a_deleted_account_is_erased_from_every_table() {
         );
     }
 
+    // A password reset asked for before the deletion, and one asked for after it (by anyone).
+    let reset = || async {
+        let r = t
+            .call(
+                "POST",
+                "/v1/auth/password-reset",
+                Some(json!({"email": mail})),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 202, "{}", r.text);
+    };
+    reset().await;
     let deleted_at = Instant::now();
     let r = t
         .call(
@@ -402,6 +415,7 @@ async fn a_deleted_account_is_erased_from_every_table() {
         )
         .await;
     assert_eq!(r.status, 202, "{}", r.text);
+    reset().await;
     t.sign_in(&mail, PASSWORD)
         .await
         .problem(401, "invalid_credentials");

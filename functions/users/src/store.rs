@@ -5,7 +5,7 @@
 //! | `USER#<id>`        | `PROFILE` | the account (email, name, role, password hash, whether the email is verified, the sessions epoch) |
 //! | `USER#<id>`        | `VERIFY`  | the email verification code: SHA-256, expiry, tries (see crate::codes) |
 //! | `EMAIL#<email>`    | `EMAIL`   | claims an email: uniqueness by conditional put  |
-//! | `RESET#<email>`    | `RESET`   | the password reset code for an email: SHA-256, expiry, tries, the account (none: a stand-in for an unknown email) |
+//! | `RESET#<sha256(email)>` | `RESET` | the password reset code for an email: SHA-256, expiry, tries, the account (none: a stand-in for an unknown email) |
 //! | `REFRESH#<sha256>` | `REFRESH` | a refresh token, stored hashed                  |
 //! | `FAMILY#<id>`      | `FAMILY`  | a session: every token rotated from one sign-in |
 //! | `LOGINFAIL#<sha256(email)>`| `FROM#<ip>` | sign-in attempts from one address in the current window |
@@ -174,17 +174,22 @@ fn family_key(id: &str) -> Item {
 fn verification_key(user_id: &str) -> Item {
     key(format!("USER#{user_id}"), "VERIFY")
 }
+/// Keyed by the email's SHA-256 (as the sign-in counts): a reset anyone asks for a deleted
+/// account's email afterwards holds nothing that names its owner.
 fn reset_key(email: &Email) -> Item {
-    key(format!("RESET#{}", email.as_str()), "RESET")
+    key(format!("RESET#{}", email_digest(email)), "RESET")
 }
 /// The partition of the attempts counted for `email`: keyed by the email's SHA-256, so that
 /// the counts of an email hold nothing that names its owner (anyone may try to sign in with
 /// any email, also a deleted account's, after its deletion).
 fn login_failures_pk(email: &Email) -> String {
+    format!("LOGINFAIL#{}", email_digest(email))
+}
+/// `email`'s SHA-256 in hex: what keys the items about an email that must not name it.
+fn email_digest(email: &Email) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(email.as_str().as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("LOGINFAIL#{hex}")
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 /// The attempts counted for `email` from the client address `from`.
 fn login_failures_key(email: &Email, from: &str) -> Item {
@@ -919,9 +924,10 @@ impl Store {
         Ok(Deletion::Deleted)
     }
 
-    /// Deletes every session (family) and refresh token of the account `user_id`, found
-    /// through `UserIndex` (every item naming the account by its id), in batches; the number
-    /// deleted. The email claim, also in the index, is the deletion's transaction's.
+    /// Deletes every session (family), refresh token and pending password reset of the
+    /// account `user_id`, found through `UserIndex` (every item naming the account by its
+    /// id), in batches; the number deleted. The email claim, also in the index, is the
+    /// deletion's transaction's.
     async fn delete_sessions(&self, user_id: &str) -> Result<usize, StoreError> {
         let mut pages = shared::paging::Pages::new(
             self.client
@@ -938,7 +944,9 @@ impl Store {
                 .filter_map(|item| {
                     let pk = item.get(shared::dynamo::PK)?.as_s().ok()?;
                     let sk = item.get(shared::dynamo::SK)?.as_s().ok()?;
-                    (pk.starts_with("FAMILY#") || pk.starts_with("REFRESH#"))
+                    ["FAMILY#", "REFRESH#", "RESET#"]
+                        .iter()
+                        .any(|prefix| pk.starts_with(prefix))
                         .then(|| key(pk.clone(), sk.clone()))
                 })
                 .map(shared::dynamo::delete_request)
