@@ -105,9 +105,9 @@ async fn a_comment_notifies_the_posts_author_but_not_for_ones_own_post() {
     let lees = comment(&t, &lee, &id, "Count me in").await;
     assert_eq!(lees.status, 201, "{}", lees.text);
 
-    // Two welcomes (sign-up) and Lee's comment.
+    // Two welcomes and two email verification codes (sign-up), and Lee's comment.
     let events = t
-        .receive_events("NotificationsQueue", 3, Duration::from_secs(20))
+        .receive_events("NotificationsQueue", 5, Duration::from_secs(20))
         .await;
     let comments = comment_events(&events);
     assert_eq!(comments.len(), 1, "{events:?}");
