@@ -81,7 +81,7 @@ unit: tools build
 
 # ---- the API contract (docs/contract-testing.md).
 # npm packages of web/ (the app's Preact, openapi-fetch and Vite; openapi-typescript, Swagger UI,
-# playwright-core), exactly as locked; no install scripts.
+# playwright-core, axe-core), exactly as locked; no install scripts.
 WEB_DEPS := web/node_modules/.installed
 web-deps: $(WEB_DEPS)
 $(WEB_DEPS): web/package.json web/package-lock.json

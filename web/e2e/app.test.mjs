@@ -5,7 +5,8 @@
 // Screenshots of every screen at both widths go to docs/screenshots/.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -28,6 +29,8 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 const PASSWORD = "correct-horse-battery";
+// axe-core (pinned) checks every screen that gets a screenshot: no serious or critical violation.
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let cloud;
 let stateDir;
@@ -124,8 +127,25 @@ async function newPage(w) {
   return { context, page, errors };
 }
 
+/** A screenshot of the screen, and axe-core's check of it. */
 async function shot(page, name, w) {
   await page.screenshot({ path: join(shots, `${name}-${w.width}.png`) });
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(" ")),
+    }));
+  });
+  const blocking = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(blocking, [], `axe-core on ${name} at ${w.width} px`);
+  console.log(
+    `${name} at ${w.width} px: axe-core ${violations.length} violation(s), none serious or critical` +
+      violations.map((v) => ` [${v.impact} ${v.id}]`).join(""),
+  );
 }
 
 /** Nothing is wider than the viewport (no sideways scrolling on a phone). */
