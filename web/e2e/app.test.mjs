@@ -230,6 +230,38 @@ for (const w of WIDTHS) {
     }
   });
 
+  test(`${w.width} px (${w.lang}): a refresh token that no longer works leads to sign-in`, async () => {
+    const { context, page, errors } = await newPage(w);
+    try {
+      await page.goto(`${base}/#/sign-up`);
+      await page.locator("#field-name").fill(w.lang === "ko" ? "만료" : "Expired");
+      await page.locator("#field-email").fill(`expired${w.width}@example.com`);
+      await page.locator("#field-password").fill(PASSWORD);
+      await page.locator('form button[type="submit"]').click();
+      await page.getByTestId("user-name").waitFor();
+      // The session ends elsewhere (its refresh token revoked); the access token goes with
+      // the reload, so GET /v1/users/me is 401, the one refresh fails, and sign-in shows.
+      const refreshToken = await page.evaluate(() => sessionStorage.getItem("studyloop.refreshToken"));
+      assert.ok(refreshToken);
+      const out = await fetch(`${base}/v1/auth/sign-out`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ refreshToken }),
+      });
+      assert.equal(out.status, 204);
+      const refreshes = [];
+      page.on("response", (r) => r.url().endsWith("/v1/auth/refresh") && refreshes.push(r.status()));
+      await page.reload();
+      await page.waitForURL(/#\/sign-in$/);
+      await page.locator("#field-email").waitFor();
+      assert.deepEqual(refreshes, [401], "one refresh, refused");
+      assert.equal(await page.evaluate(() => sessionStorage.getItem("studyloop.refreshToken")), null);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`${w.width} px (${w.lang}): a too-short password shows the field error next to the field`, async () => {
     const { context, page, errors } = await newPage(w);
     try {
