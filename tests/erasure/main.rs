@@ -597,3 +597,91 @@ async fn depth(t: &TestCloud, queue: &str) -> u64 {
         .map(|a| a.values().filter_map(|v| v.parse::<u64>().ok()).sum())
         .unwrap_or(0)
 }
+
+/// A domain that is down when `user_deleted` arrives erases when it comes back: the event
+/// waits in its queue (redelivered every second here), nothing reaches the dead-letter queue.
+#[tokio::test]
+async fn a_domain_down_at_the_deletion_erases_when_it_comes_back() {
+    let (t, admin) = TestCloud::start_with_admin().await;
+    let student = t.sign_up(&email("down"), "Dana Down").await;
+    let question = json!({"prompt": "1 + 1?", "choices": ["2", "3"], "answerIndex": 0, "skill": "fractions", "points": 1});
+    let r = expect(
+        201,
+        &t,
+        "POST",
+        "/v1/assessments",
+        Some(json!({"title": "Quiz", "timeLimitSeconds": 600, "questions": [question]})),
+        &admin,
+    )
+    .await;
+    let assessment = id_of(&r.body, "id");
+    expect(
+        200,
+        &t,
+        "POST",
+        &format!("/v1/assessments/{assessment}/publish"),
+        None,
+        &admin,
+    )
+    .await;
+    expect(
+        201,
+        &t,
+        "POST",
+        &format!("/v1/assessments/{assessment}/attempts"),
+        None,
+        &student,
+    )
+    .await;
+    let url = t
+        .cloud
+        .queue_url("AssessmentsQueue")
+        .unwrap_or_else(|| panic!("no AssessmentsQueue"));
+    t.sqs()
+        .await
+        .set_queue_attributes()
+        .queue_url(url)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            "1",
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("set_queue_attributes: {e}"));
+    t.cloud.set_broken("AssessmentsEraseUserFunction", true);
+
+    let r = t
+        .call(
+            "DELETE",
+            "/v1/users/me",
+            Some(json!({"password": PASSWORD})),
+            Some(&student.access_token),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let attempts = || async {
+        t.scan("AssessmentsTable")
+            .await
+            .into_iter()
+            .filter(|i| !found_in(i, &[("id", student.user_id.clone())]).is_empty())
+            .count()
+    };
+    // The other domains erase; assessments, down, keeps the attempt while the event waits.
+    eventually("user_deleted waiting in AssessmentsQueue", || async {
+        (depth(&t, "AssessmentsQueue").await == 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(attempts().await, 1, "erased while down");
+
+    t.cloud.set_broken("AssessmentsEraseUserFunction", false);
+    eventually("the attempt erased", || async {
+        (attempts().await == 0).then_some(())
+    })
+    .await;
+    eventually("AssessmentsQueue drained", || async {
+        (depth(&t, "AssessmentsQueue").await == 0).then_some(())
+    })
+    .await;
+    assert_eq!(depth(&t, "AssessmentsDeadLetterQueue").await, 0);
+}
