@@ -139,8 +139,9 @@ async fn a_crash_after_the_comment_is_written_still_notifies_the_author() {
     let thread = list_all(&t, &kim, &format!("{}/comments", post_path(&id)), 10).await;
     assert_eq!(thread.len(), 1);
     assert_eq!(get_post(&t, &kim, &id).await.body["commentCount"], 1);
+    // Two welcomes and two email verification codes (sign-up), and the comment's event.
     let events = t
-        .receive_events("NotificationsQueue", 3, Duration::from_secs(20))
+        .receive_events("NotificationsQueue", 5, Duration::from_secs(20))
         .await;
     let comments = comment_events(&events);
     assert_eq!(comments.len(), 1, "{events:?}");
