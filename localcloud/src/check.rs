@@ -15,6 +15,9 @@ pub struct Project {
     pub binaries: BTreeMap<String, String>,
     /// `[[bin]]` name -> (its domain: the `functions/<domain>` folder, its `path`).
     pub bin_sources: BTreeMap<String, (String, String)>,
+    /// `[[bin]]` names without `test = false`: each would be built a second time as an empty
+    /// test harness by `cargo test` and clippy (a function's tests live in its library).
+    pub bins_with_test_harness: BTreeSet<String>,
     /// `events/<name>.json` stem -> `Err(reason)` when it is not valid JSON.
     pub sample_events: BTreeMap<String, Result<(), String>>,
     /// `docs/openapi.json`: `None` when absent, `Err(reason)` when it is not JSON.
@@ -53,6 +56,9 @@ impl Project {
                             .binaries
                             .insert(name.to_string(), manifest.display().to_string());
                         let path = bin.get("path").and_then(toml::Value::as_str).unwrap_or("");
+                        if bin.get("test").and_then(toml::Value::as_bool) != Some(false) {
+                            project.bins_with_test_harness.insert(name.to_string());
+                        }
                         project
                             .bin_sources
                             .insert(name.to_string(), (domain.clone(), path.to_string()));
@@ -257,6 +263,9 @@ fn build_metadata(template: &Template, project: &Project) -> Vec<String> {
             None => problems.push(format!("{id}: Metadata.BuildProperties.Binary is missing")),
             Some(bin) if !project.binaries.contains_key(bin) => problems.push(format!(
                 "{id}: binary {bin} is not a [[bin]] of any functions/*/Cargo.toml"
+            )),
+            Some(bin) if project.bins_with_test_harness.contains(bin) => problems.push(format!(
+                "{id}: binary {bin} must set test = false (its tests belong in the library)"
             )),
             Some(_) => {}
         }
@@ -625,6 +634,7 @@ Resources:
                 .map(|(n, r)| (n.to_string(), r))
                 .collect(),
             bin_sources: BTreeMap::new(),
+            bins_with_test_harness: BTreeSet::new(),
             document: Some(Ok(serde_json::json!({
                 "paths": {"/hello": {"get": {"operationId": "hello"}}}
             }))),
@@ -668,6 +678,12 @@ Resources:
         assert_one_problem(
             check(&Template::parse(GOOD).unwrap(), &p),
             "hello is not a [[bin]]",
+        );
+        let mut p = project();
+        p.bins_with_test_harness.insert("hello".into());
+        assert_one_problem(
+            check(&Template::parse(GOOD).unwrap(), &p),
+            "hello must set test = false",
         );
     }
 
