@@ -26,6 +26,10 @@ const ko = {
   verified: "인증됨",
   notVerified: "인증 전 (메일로 받은 코드를 입력하세요)",
   loading: "불러오는 중…",
+  retry: "다시 시도",
+  retryIn: (seconds: number) => `${seconds}초 후에 다시 시도할 수 있습니다.`,
+  notFound: "찾을 수 없는 화면입니다.",
+  home: "홈",
   fieldErrors: "입력한 내용을 확인해 주세요.",
   // The API words field errors in English; Korean has its own sentence per known field.
   fieldMessages: {
@@ -38,6 +42,7 @@ const ko = {
     email_taken: "이미 가입된 이메일입니다.",
     rate_limited: "시도가 너무 많습니다. 잠시 후 다시 시도해 주세요.",
     network: "서버에 연결할 수 없습니다. 네트워크를 확인하고 다시 시도해 주세요.",
+    server: "서버에 일시적인 문제가 있습니다. 입력한 내용은 그대로 있으니 다시 시도해 주세요.",
     unexpected: "문제가 발생했습니다. 다시 시도해 주세요.",
   } as Record<string, string>,
 };
@@ -63,6 +68,10 @@ const en: typeof ko = {
   verified: "Verified",
   notVerified: "Not yet (enter the code we emailed you)",
   loading: "Loading…",
+  retry: "Try again",
+  retryIn: (seconds: number) => `You can try again in ${seconds} s.`,
+  notFound: "There is no such screen.",
+  home: "Home",
   fieldErrors: "Please check the highlighted fields.",
   fieldMessages: {},
   problems: {
@@ -70,6 +79,7 @@ const en: typeof ko = {
     email_taken: "An account with this email exists already.",
     rate_limited: "Too many tries. Please wait a moment and try again.",
     network: "Cannot reach the server. Check the connection and try again.",
+    server: "The server has a passing problem. What you typed is kept: please try again.",
     unexpected: "Something went wrong. Please try again.",
   },
 };
@@ -104,3 +114,9 @@ export function saveLang(lang: Lang) {
 
 export const LangContext = createContext<{ lang: Lang; t: Messages }>({ lang: "ko", t: ko });
 export const useT = () => useContext(LangContext).t;
+export const useLang = () => useContext(LangContext).lang;
+
+/** An area's own texts (e.g. src/learning/messages.ts: `{ ko: {...}, en: {...} }`) in the current language. */
+export function useMessages<T>(area: Record<Lang, T>): T {
+  return area[useLang()];
+}

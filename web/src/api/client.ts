@@ -45,15 +45,44 @@ function withToken(request: Request): Request {
 
 export const api = createClient<paths>({ baseUrl, fetch: authorizedFetch });
 
-/** A problem+json body, or a stand-in for a network failure or a non-problem answer. */
-export function asProblem(error: unknown, status: number): Problem {
-  if (error && typeof error === "object" && "code" in error) return error as Problem;
+/** A problem as a screen shows it: the API's body, and when to try again after a 429. */
+export type Shown = Problem & { retryAfter?: number };
+
+/**
+ * A problem+json body, or a stand-in for a network failure (`response` null) or an answer
+ * that is not a problem (e.g. a gateway's 502): `network`, `server` (5xx) or `unexpected`.
+ */
+export function asProblem(error: unknown, response: Response | null): Shown {
+  const status = response?.status ?? 0;
+  const retry = Number(response?.headers.get("retry-after"));
+  const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : undefined;
+  if (error && typeof error === "object" && "code" in error) return { ...(error as Problem), retryAfter };
   return {
-    code: status === 0 ? "network" : "unexpected",
+    code: status === 0 ? "network" : status >= 500 ? "server" : "unexpected",
     detail: "",
-    requestId: "",
+    requestId: response?.headers.get("x-request-id") ?? "",
     status,
     title: "",
     type: "about:blank",
+    retryAfter,
   };
+}
+
+/** What a call came to: its data, or the problem to show (network loss included). */
+export type Outcome<T> = { data: T; problem: null; response: Response } | { data: null; problem: Shown; response: Response | null };
+
+/**
+ * Awaits an openapi-fetch call and never throws: 2xx gives its data (null body → true for
+ * 204s), anything else the problem to show.
+ */
+export async function call<T>(
+  request: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<Outcome<T>> {
+  try {
+    const { data, error, response } = await request;
+    if (response.ok) return { data: (data ?? (true as unknown)) as T, problem: null, response };
+    return { data: null, problem: asProblem(error, response), response };
+  } catch {
+    return { data: null, problem: asProblem(null, null), response: null };
+  }
 }

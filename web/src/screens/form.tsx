@@ -1,7 +1,7 @@
 // What every form shares: a labelled field with its error next to it, and the problem
 // banner above the form for anything that is not about one field.
 import type { ComponentChildren } from "preact";
-import type { Problem } from "../api/client";
+import type { Problem, Shown } from "../api/client";
 import { useT } from "../i18n";
 
 export type FieldErrors = Record<string, string>;
@@ -65,20 +65,52 @@ export function Field(props: {
   );
 }
 
-export function ProblemBanner(props: { problem: Problem | null }) {
+/**
+ * The problem above a form or a screen: a translated sentence for known codes, else the API's
+ * `detail`, with the `code` and `requestId` to quote. A 429 says when to try again; network
+ * loss and 5xx offer `onRetry` (what was typed stays where it was).
+ */
+/** The email field of sign-up, sign-in and the forgotten password. */
+export function EmailField(props: { value: string; error?: string; autocomplete: string; onInput: (v: string) => void }) {
+  const t = useT();
+  return <Field name="email" label={t.email} type="email" {...props} />;
+}
+
+/** A password field: `password` unless named otherwise (a new password, the current one). */
+export function PasswordField(props: {
+  name?: string;
+  label?: string;
+  value: string;
+  error?: string;
+  hint?: string;
+  autocomplete: "current-password" | "new-password";
+  onInput: (v: string) => void;
+}) {
+  const t = useT();
+  return <Field {...props} name={props.name ?? "password"} label={props.label ?? t.password} type="password" />;
+}
+
+export function ProblemBanner(props: { problem: Shown | null; onRetry?: () => void }) {
   const t = useT();
   const p = props.problem;
   if (!p) return null;
   const hasFields = (p.errors?.length ?? 0) > 0;
   const text = hasFields ? t.fieldErrors : (t.problems[p.code] ?? (p.detail || t.problems.unexpected));
+  const retryable = p.code === "network" || p.code === "server" || p.status >= 500;
   return (
     <div class="problem" role="alert" data-problem-code={p.code}>
       <p>{text}</p>
+      {p.status === 429 && p.retryAfter !== undefined && <p data-retry-after={p.retryAfter}>{t.retryIn(p.retryAfter)}</p>}
       {!hasFields && p.code !== "network" && (
         <p class="problem-code">
           <code>{p.code}</code>
           {p.requestId && <span> · {p.requestId}</span>}
         </p>
+      )}
+      {retryable && props.onRetry && (
+        <button type="button" class="secondary retry" onClick={props.onRetry}>
+          {t.retry}
+        </button>
       )}
     </div>
   );

@@ -1,42 +1,33 @@
 // Sign up and sign in: each keeps what was typed when the API says no, shows field errors
 // next to their fields and any other problem above the form.
 import { useState } from "preact/hooks";
-import { api, asProblem, type Problem, type SignedIn } from "../api/client";
-import { auth } from "../auth";
+import { api, call, type Shown, type SignedIn } from "../api/client";
 import { useT } from "../i18n";
-import { Card, Field, fieldErrors, ProblemBanner } from "./form";
+import { Card, EmailField, Field, fieldErrors, PasswordField, ProblemBanner } from "../screens/form";
+import { useSession } from "../session";
 
 type Result = { data?: SignedIn; error?: unknown; response: Response };
 
-function useSubmit(onSignedIn: (s: SignedIn) => void) {
-  const [problem, setProblem] = useState<Problem | null>(null);
+function useSubmit() {
+  const { onSignedIn } = useSession();
+  const [problem, setProblem] = useState<Shown | null>(null);
   const [busy, setBusy] = useState(false);
-  async function submit(call: () => Promise<Result>) {
+  async function submit(request: () => Promise<Result>) {
     setBusy(true);
-    try {
-      const { data, error, response } = await call();
-      if (data) {
-        auth.signedIn(data);
-        setProblem(null);
-        onSignedIn(data);
-      } else {
-        setProblem(asProblem(error, response.status));
-      }
-    } catch {
-      setProblem(asProblem(null, 0));
-    } finally {
-      setBusy(false);
-    }
+    const outcome = await call(request());
+    setBusy(false);
+    setProblem(outcome.problem);
+    if (outcome.data) onSignedIn(outcome.data);
   }
   return { problem, busy, submit };
 }
 
-export function SignUp(props: { onSignedIn: (s: SignedIn) => void }) {
+export function SignUp() {
   const t = useT();
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const { problem, busy, submit } = useSubmit(props.onSignedIn);
+  const { problem, busy, submit } = useSubmit();
   const errors = fieldErrors(problem, t.fieldMessages);
   return (
     <Card title={t.signUpTitle}>
@@ -49,19 +40,8 @@ export function SignUp(props: { onSignedIn: (s: SignedIn) => void }) {
         }}
       >
         <Field name="name" label={t.name} value={name} autocomplete="name" error={errors.name} onInput={setName} />
-        <Field
-          name="email"
-          label={t.email}
-          type="email"
-          value={email}
-          autocomplete="email"
-          error={errors.email}
-          onInput={setEmail}
-        />
-        <Field
-          name="password"
-          label={t.password}
-          type="password"
+        <EmailField value={email} autocomplete="email" error={errors.email} onInput={setEmail} />
+        <PasswordField
           value={password}
           autocomplete="new-password"
           hint={t.passwordHint}
@@ -79,11 +59,11 @@ export function SignUp(props: { onSignedIn: (s: SignedIn) => void }) {
   );
 }
 
-export function SignIn(props: { onSignedIn: (s: SignedIn) => void }) {
+export function SignIn() {
   const t = useT();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const { problem, busy, submit } = useSubmit(props.onSignedIn);
+  const { problem, busy, submit } = useSubmit();
   const errors = fieldErrors(problem, t.fieldMessages);
   return (
     <Card title={t.signInTitle}>
@@ -95,24 +75,8 @@ export function SignIn(props: { onSignedIn: (s: SignedIn) => void }) {
           void submit(() => api.POST("/v1/auth/sign-in", { body: { email, password } }));
         }}
       >
-        <Field
-          name="email"
-          label={t.email}
-          type="email"
-          value={email}
-          autocomplete="username"
-          error={errors.email}
-          onInput={setEmail}
-        />
-        <Field
-          name="password"
-          label={t.password}
-          type="password"
-          value={password}
-          autocomplete="current-password"
-          error={errors.password}
-          onInput={setPassword}
-        />
+        <EmailField value={email} autocomplete="username" error={errors.email} onInput={setEmail} />
+        <PasswordField value={password} autocomplete="current-password" error={errors.password} onInput={setPassword} />
         <button type="submit" disabled={busy}>
           {busy ? t.submitting : t.signIn}
         </button>

@@ -1,0 +1,33 @@
+// Home: the signed-in account (GET /v1/users/me).
+import { api } from "../api/client";
+import { useT } from "../i18n";
+import { Loaded, useLoad } from "../load";
+import { Card } from "../screens/form";
+import { useSession } from "../session";
+
+export function Home() {
+  const t = useT();
+  const session = useSession();
+  const me = useLoad(async () => {
+    const result = await api.GET("/v1/users/me");
+    if (result.data) session.setUser(result.data);
+    return result;
+  });
+  const user = me.data ?? session.user;
+  return (
+    <Card title={user ? t.hello(user.name) : t.account}>
+      <Loaded load={{ ...me, data: user }}>
+        {(user) => (
+          <dl class="account" data-testid="account">
+            <dt>{t.name}</dt>
+            <dd data-testid="user-name">{user.name}</dd>
+            <dt>{t.email}</dt>
+            <dd data-testid="user-email">{user.email}</dd>
+            <dt>{t.emailVerified}</dt>
+            <dd data-testid="user-verified">{user.emailVerified ? t.verified : t.notVerified}</dd>
+          </dl>
+        )}
+      </Loaded>
+    </Card>
+  );
+}
