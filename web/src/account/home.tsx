@@ -15,7 +15,7 @@ export function Home() {
   });
   const user = me.data ?? session.user;
   return (
-    <Card title={user ? t.hello(user.name) : t.account}>
+    <Card title={user ? t.hello(user.name) : t.account} wide>
       <Loaded load={{ ...me, data: user }}>
         {(user) => (
           <dl class="account" data-testid="account">

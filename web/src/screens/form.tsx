@@ -116,9 +116,10 @@ export function ProblemBanner(props: { problem: Shown | null; onRetry?: () => vo
   );
 }
 
-export function Card(props: { title: string; children: ComponentChildren }) {
+/** A screen's card with its title (the page's h1); `wide` for lists, charts and tables. */
+export function Card(props: { title: string; wide?: boolean; children: ComponentChildren }) {
   return (
-    <section class="card" aria-labelledby="screen-title">
+    <section class={props.wide ? "card wide" : "card"} aria-labelledby="screen-title">
       <h1 id="screen-title">{props.title}</h1>
       {props.children}
     </section>
