@@ -4,14 +4,11 @@
 // shows the field error next to its field. Screenshots go to docs/screenshots/.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { changePassword, deleteAccount, readInbox, resetPassword, signUp, TEXT, verifyEmail } from "./flows/account.mjs";
 import { base, fitsWidth, newPage, PASSWORD, shot, useCloud, WIDTHS } from "./harness.mjs";
 
 useCloud();
 
-const TEXT = {
-  ko: { signUp: "회원가입", signIn: "로그인", signOut: "로그아웃", hello: "안녕하세요", verify: "인증 전" },
-  en: { signUp: "Sign up", signIn: "Sign in", signOut: "Sign out", hello: "Hello", verify: "Not yet" },
-};
 
 for (const w of WIDTHS) {
   const t = TEXT[w.lang];
@@ -139,6 +136,54 @@ for (const w of WIDTHS) {
       assert.match(page.url(), /#\/sign-up$/);
       await shot(page, "sign-up-field-error", w);
       await fitsWidth(page, w);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+for (const w of WIDTHS) {
+  test(`${w.width} px (${w.lang}): verify the email, settings, inbox, change and reset the password, delete the account`, async () => {
+    const { context, page, errors } = await newPage(w);
+    const email = `life${w.width}@example.com`;
+    const onScreen = async (name) => {
+      await shot(page, name, w);
+      await fitsWidth(page, w);
+    };
+    try {
+      await signUp(page, { name: w.lang === "ko" ? "이수진" : "Grace Life", email, password: PASSWORD });
+      await verifyEmail(page, w.lang, email, { onScreen });
+      await shot(page, "home-verified", w);
+
+      // Settings: the language is the account's (saved at sign-up in the language shown);
+      // changing it here changes the app at once.
+      await page.goto(`${base}/#/settings/notifications`);
+      await page.locator("#field-locale").waitFor();
+      assert.equal(await page.locator("#field-locale").inputValue(), w.lang);
+      await page.locator("#field-kakao").check();
+      await page.locator("#field-kakao\\.phone").fill("12");
+      await page.locator('form button[type="submit"]').click();
+      await page.locator('[data-field-error="kakao.phone"]').waitFor();
+      await page.locator("#field-kakao\\.phone").fill("01012345678");
+      const other = w.lang === "ko" ? "en" : "ko";
+      await page.locator("#field-locale").selectOption(other);
+      await page.locator('form button[type="submit"]').click();
+      await page.getByTestId("saved").waitFor();
+      assert.equal(await page.getAttribute("html", "lang"), other);
+      await page.locator("#field-locale").selectOption(w.lang);
+      await page.locator('form button[type="submit"]').click();
+      await page.waitForFunction((l) => document.documentElement.lang === l, w.lang);
+      await onScreen("account-settings");
+
+      // The inbox: the welcome (and the verification code) arrived; the badge counts them.
+      await readInbox(page, w.lang, { types: ["welcome"], onScreen });
+
+      await changePassword(page, w.lang, { email, password: PASSWORD, newPassword: "a-new-password-1", onScreen });
+      await page.getByRole("button", { name: TEXT[w.lang].signOut }).click();
+      await page.waitForURL(/#\/sign-in$/);
+      await resetPassword(page, w.lang, { email, newPassword: "a-reset-password-2", onScreen });
+      await deleteAccount(page, w.lang, { email, password: "a-reset-password-2", onScreen });
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -30,6 +30,7 @@ const ko = {
   retryIn: (seconds: number) => `${seconds}초 후에 다시 시도할 수 있습니다.`,
   notFound: "찾을 수 없는 화면입니다.",
   home: "홈",
+  notificationSettings: "알림 설정",
   fieldErrors: "입력한 내용을 확인해 주세요.",
   // The API words field errors in English; Korean has its own sentence per known field.
   fieldMessages: {
@@ -72,6 +73,7 @@ const en: typeof ko = {
   retryIn: (seconds: number) => `You can try again in ${seconds} s.`,
   notFound: "There is no such screen.",
   home: "Home",
+  notificationSettings: "Notification settings",
   fieldErrors: "Please check the highlighted fields.",
   fieldMessages: {},
   problems: {
@@ -112,9 +114,18 @@ export function saveLang(lang: Lang) {
   document.documentElement.lang = lang;
 }
 
-export const LangContext = createContext<{ lang: Lang; t: Messages }>({ lang: "ko", t: ko });
+/**
+ * `setLang(lang, save)`: shows the app in `lang`; `save` also makes it the account's locale
+ * (the header's switch does; the notification settings have saved it already).
+ */
+export const LangContext = createContext<{ lang: Lang; t: Messages; setLang: (lang: Lang, save: boolean) => void }>({
+  lang: "ko",
+  t: ko,
+  setLang: () => undefined,
+});
 export const useT = () => useContext(LangContext).t;
 export const useLang = () => useContext(LangContext).lang;
+export const useLangSwitch = () => useContext(LangContext).setLang;
 
 /** An area's own texts (e.g. src/learning/messages.ts: `{ ko: {...}, en: {...} }`) in the current language. */
 export function useMessages<T>(area: Record<Lang, T>): T {

@@ -1,7 +1,7 @@
 // Loading what a screen shows: useLoad runs a GET when the screen opens (and again on
 // reload()), and <Loaded> shows "loading", the problem with a retry, or the screen.
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { call, type Shown } from "./api/client";
 import { useT } from "./i18n";
 import { ProblemBanner } from "./screens/form";
@@ -30,7 +30,7 @@ export function useLoad<T>(
       if (!live) return;
       setLoading(false);
       // A 401 that a refresh did not cure ends the session: the app shows sign-in.
-      if (o.problem?.status === 401) return;
+      if (o.problem?.code === "unauthorized") return;
       setProblem(o.problem);
       if (o.data !== null) setData(o.data);
     });
@@ -54,4 +54,31 @@ export function Loaded<T>(props: { load: Load<T>; children: (data: T) => JSX.Ele
       {props.children(data)}
     </>
   );
+}
+
+/**
+ * A write a screen makes (a form's submit, a button): `run` answers the data or null, keeps
+ * the problem to show, and remembers the call so that the banner's retry repeats it.
+ */
+export function useAction() {
+  const [problem, setProblem] = useState<Shown | null>(null);
+  const [busy, setBusy] = useState(false);
+  const last = useRef<(() => Promise<unknown>) | null>(null);
+  async function run<T>(request: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T | null> {
+    last.current = () => run(request);
+    setBusy(true);
+    const outcome = await call(request());
+    setBusy(false);
+    // A 401 `unauthorized` that a refresh did not cure ends the session (→ sign-in); any other problem shows.
+    setProblem(outcome.problem?.code === "unauthorized" ? null : outcome.problem);
+    return outcome.data;
+  }
+  return {
+    problem,
+    busy,
+    run,
+    /** For the problem banner: repeats the last call. */
+    retry: () => void last.current?.(),
+    clear: () => setProblem(null),
+  };
 }

@@ -5,7 +5,8 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, type SignedIn, type User } from "./api/client";
 import { auth } from "./auth";
 import { initialLang, LangContext, messages, saveLang, type Lang } from "./i18n";
-import { go, href, match, useCurrentPath } from "./router";
+import { accountLocale, saveLocale } from "./notifications/locale";
+import { currentPath, go, href, match, useCurrentPath } from "./router";
 import { routes } from "./routes";
 import { Card } from "./screens/form";
 import { SessionContext, type Session } from "./session";
@@ -23,11 +24,16 @@ function App() {
       auth.onExpired(() => {
         setSignedIn(false);
         setUser(null);
-        go("sign-in");
+        if (currentPath() !== "sign-in") go("sign-in");
       }),
     [],
   );
   useEffect(() => saveLang(lang), [lang]);
+  // A session from before the reload: the app takes the account's language.
+  useEffect(() => {
+    if (signedIn) void accountLocale().then((l) => l && setLang(l));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   const found = match(routes, path);
   const access = found?.route.access ?? "signed-in";
@@ -45,11 +51,14 @@ function App() {
       signedIn,
       user,
       setUser,
-      onSignedIn: (s: SignedIn) => {
+      onSignedIn: (s: SignedIn, fresh: boolean) => {
         auth.signedIn(s);
         setUser(s.user);
         setSignedIn(true);
         go("");
+        // A new account keeps the language it signed up in; an existing one brings its own.
+        if (fresh) void saveLocale(lang);
+        else void accountLocale().then((l) => l && setLang(l));
       },
       signOut: async () => {
         const refreshToken = auth.clear();
@@ -62,10 +71,20 @@ function App() {
         }
       },
     }),
-    [signedIn, user],
+    [signedIn, user, lang],
   );
 
-  const ctx = useMemo(() => ({ lang, t }), [lang, t]);
+  const ctx = useMemo(
+    () => ({
+      lang,
+      t,
+      setLang: (l: Lang, save: boolean) => {
+        setLang(l);
+        if (save && signedIn) void saveLocale(l);
+      },
+    }),
+    [lang, t, signedIn],
+  );
   const nav = routes.filter((r) => r.nav && (r.access ?? "signed-in") === "signed-in");
   const current = found?.route;
   return (
@@ -81,7 +100,7 @@ function App() {
               <select
                 aria-label={t.language}
                 value={lang}
-                onChange={(e) => setLang((e.currentTarget as HTMLSelectElement).value as Lang)}
+                onChange={(e) => ctx.setLang((e.currentTarget as HTMLSelectElement).value as Lang, true)}
               >
                 <option value="ko">한국어</option>
                 <option value="en">English</option>
@@ -96,11 +115,15 @@ function App() {
         </header>
         {signedIn && nav.length > 1 && (
           <nav class="sections" aria-label={t.appName}>
-            {nav.map((r) => (
-              <a href={href(r.path)} aria-current={r === current ? "page" : undefined}>
-                {r.nav!(lang)}
-              </a>
-            ))}
+            {nav.map((r) => {
+              const Badge = r.badge;
+              return (
+                <a href={href(r.path)} aria-current={r === current ? "page" : undefined}>
+                  {r.nav!(lang)}
+                  {Badge && <Badge />}
+                </a>
+              );
+            })}
           </nav>
         )}
         <main>

@@ -1,7 +1,7 @@
 // The hash router: the local cloud and a CDN serve files as they are, so every screen is
 // /#/<path>. Each area of the app (account, learning, community, shop) declares its routes
 // in its own routes.tsx; src/routes.ts lists the areas.
-import type { JSX } from "preact";
+import type { ComponentType, JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Lang } from "./i18n";
 
@@ -16,6 +16,8 @@ export interface RouteDef {
   access?: "signed-in" | "signed-out" | "anyone";
   /** The label of its link in the top navigation, when it has one. */
   nav?: (lang: Lang) => string;
+  /** Shown beside its navigation link (e.g. the inbox's unread count). */
+  badge?: ComponentType;
   render: (params: Params) => JSX.Element;
 }
 
@@ -24,14 +26,20 @@ export function currentPath(): string {
   return location.hash.replace(/^#\/?/, "").split("?")[0] ?? "";
 }
 
+/** The current path; the screen renders again on any change of the hash, its query included. */
 export function useCurrentPath(): string {
-  const [path, setPath] = useState(currentPath);
+  const [, setHash] = useState(location.hash);
   useEffect(() => {
-    const onHash = () => setPath(currentPath());
+    const onHash = () => setHash(location.hash);
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
-  return path;
+  return currentPath();
+}
+
+/** The query of the hash (`#/sign-in?notice=deleted` → notice=deleted). */
+export function hashQuery(): URLSearchParams {
+  return new URLSearchParams(location.hash.split("?")[1] ?? "");
 }
 
 export function go(path: string) {

@@ -8,8 +8,8 @@ export interface Session {
   /** The account, once a screen has loaded or received it. */
   user: User | null;
   setUser: (user: User) => void;
-  /** Keeps the tokens of a sign-up, sign-in or password change and shows home. */
-  onSignedIn: (s: SignedIn) => void;
+  /** Keeps the tokens of a sign-up (`fresh`) or sign-in and shows home. */
+  onSignedIn: (s: SignedIn, fresh: boolean) => void;
   /** Forgets the tokens, revokes the session and shows sign-in. */
   signOut: () => Promise<void>;
 }

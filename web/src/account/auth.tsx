@@ -5,10 +5,24 @@ import { api, call, type Shown, type SignedIn } from "../api/client";
 import { useT } from "../i18n";
 import { Card, EmailField, Field, fieldErrors, PasswordField, ProblemBanner } from "../screens/form";
 import { useSession } from "../session";
+import { useMessages } from "../i18n";
+import { hashQuery, href } from "../router";
+import { accountMessages } from "./messages";
+
+/** What brought the student back to sign-in (a changed or reset password, a deleted account). */
+function notice(m: typeof accountMessages.ko): string | null {
+  const key = hashQuery().get("notice");
+  const notices: Record<string, string> = {
+    "password-changed": m.passwordChanged,
+    "password-reset": m.resetDone,
+    deleted: m.deleted,
+  };
+  return key ? (notices[key] ?? null) : null;
+}
 
 type Result = { data?: SignedIn; error?: unknown; response: Response };
 
-function useSubmit() {
+function useSubmit(fresh: boolean) {
   const { onSignedIn } = useSession();
   const [problem, setProblem] = useState<Shown | null>(null);
   const [busy, setBusy] = useState(false);
@@ -17,7 +31,7 @@ function useSubmit() {
     const outcome = await call(request());
     setBusy(false);
     setProblem(outcome.problem);
-    if (outcome.data) onSignedIn(outcome.data);
+    if (outcome.data) onSignedIn(outcome.data, fresh);
   }
   return { problem, busy, submit };
 }
@@ -27,7 +41,7 @@ export function SignUp() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const { problem, busy, submit } = useSubmit();
+  const { problem, busy, submit } = useSubmit(true);
   const errors = fieldErrors(problem, t.fieldMessages);
   return (
     <Card title={t.signUpTitle}>
@@ -61,12 +75,19 @@ export function SignUp() {
 
 export function SignIn() {
   const t = useT();
+  const m = useMessages(accountMessages);
+  const said = notice(m);
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const { problem, busy, submit } = useSubmit();
+  const { problem, busy, submit } = useSubmit(false);
   const errors = fieldErrors(problem, t.fieldMessages);
   return (
     <Card title={t.signInTitle}>
+      {said && !problem && (
+        <p class="notice" role="status" data-testid="notice">
+          {said}
+        </p>
+      )}
       <ProblemBanner problem={problem} />
       <form
         noValidate
@@ -81,6 +102,9 @@ export function SignIn() {
           {busy ? t.submitting : t.signIn}
         </button>
       </form>
+      <p class="switch">
+        <a href={href("password-reset")}>{m.forgot}</a>
+      </p>
       <p class="switch">
         {t.noAccount} <a href="#/sign-up">{t.signUp}</a>
       </p>

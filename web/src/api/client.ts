@@ -17,7 +17,7 @@ const baseUrl = import.meta.env.VITE_API_BASE ?? "";
 const PUBLIC = ["/v1/auth/"];
 
 /**
- * fetch with the access token; on a 401 it trades the refresh token once for a new pair
+ * fetch with the access token; on a 401 `unauthorized` it trades the refresh token once for a new pair
  * and replays the request, and when that fails too the session ends (→ sign-in).
  */
 async function authorizedFetch(input: Request): Promise<Response> {
@@ -26,6 +26,14 @@ async function authorizedFetch(input: Request): Promise<Response> {
   const replay = input.clone();
   const first = await fetch(withToken(input));
   if (first.status !== 401) return first;
+  // Only the token's 401 (`unauthorized`): a wrong password (`invalid_credentials`) is the answer.
+  const problem = (await first
+    .clone()
+    .json()
+    .catch(() => null)) as { code?: string } | null;
+  if (problem?.code !== "unauthorized") return first;
+  // Signed out meanwhile (sign-out, a deleted account): nothing to refresh or to end.
+  if (!auth.hasSession()) return first;
   if (!(await auth.refresh())) {
     auth.expire();
     return first;

@@ -90,12 +90,18 @@ export function PasswordField(props: {
   return <Field {...props} name={props.name ?? "password"} label={props.label ?? t.password} type="password" />;
 }
 
-export function ProblemBanner(props: { problem: Shown | null; onRetry?: () => void }) {
+export function ProblemBanner(props: {
+  problem: Shown | null;
+  onRetry?: () => void;
+  /** An area's sentences for its own codes (e.g. `invalid_code`), before the shared ones. */
+  messages?: Record<string, string>;
+}) {
   const t = useT();
   const p = props.problem;
   if (!p) return null;
   const hasFields = (p.errors?.length ?? 0) > 0;
-  const text = hasFields ? t.fieldErrors : (t.problems[p.code] ?? (p.detail || t.problems.unexpected));
+  const known = props.messages?.[p.code] ?? t.problems[p.code];
+  const text = hasFields ? t.fieldErrors : (known ?? (p.detail || t.problems.unexpected));
   const retryable = p.code === "network" || p.code === "server" || p.status >= 500;
   return (
     <div class="problem" role="alert" data-problem-code={p.code}>
