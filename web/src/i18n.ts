@@ -27,7 +27,8 @@ const ko = {
   notVerified: "인증 전 (메일로 받은 코드를 입력하세요)",
   loading: "불러오는 중…",
   retry: "다시 시도",
-  retryIn: (seconds: number) => `${seconds}초 후에 다시 시도할 수 있습니다.`,
+  retryIn: (seconds: number) =>
+    seconds < 60 ? `${seconds}초 후에 다시 시도할 수 있습니다.` : `${Math.ceil(seconds / 60)}분 후에 다시 시도할 수 있습니다.`,
   notFound: "찾을 수 없는 화면입니다.",
   home: "홈",
   notificationSettings: "알림 설정",
@@ -70,7 +71,8 @@ const en: typeof ko = {
   notVerified: "Not yet (enter the code we emailed you)",
   loading: "Loading…",
   retry: "Try again",
-  retryIn: (seconds: number) => `You can try again in ${seconds} s.`,
+  retryIn: (seconds: number) =>
+    seconds < 60 ? `You can try again in ${seconds} s.` : `You can try again in ${Math.ceil(seconds / 60)} min.`,
   notFound: "There is no such screen.",
   home: "Home",
   notificationSettings: "Notification settings",

@@ -100,7 +100,8 @@ export function ProblemBanner(props: {
   const p = props.problem;
   if (!p) return null;
   const hasFields = (p.errors?.length ?? 0) > 0;
-  const known = props.messages?.[p.code] ?? t.problems[p.code];
+  // A 5xx without a sentence of its own (e.g. a gateway's 502 `bad_gateway`) is the server's passing problem.
+  const known = props.messages?.[p.code] ?? t.problems[p.code] ?? (p.status >= 500 ? t.problems.server : undefined);
   const text = hasFields ? t.fieldErrors : (known ?? (p.detail || t.problems.unexpected));
   const retryable = p.code === "network" || p.code === "server" || p.status >= 500;
   return (
