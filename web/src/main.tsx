@@ -29,6 +29,8 @@ function App() {
     [],
   );
   useEffect(() => saveLang(lang), [lang]);
+  // The first screen is on the page with its handlers: what the browser tests time (docs/web.md, "Budget").
+  useEffect(() => void performance.mark("studyloop:interactive"), []);
   // A session from before the reload: the app takes the account's language.
   useEffect(() => {
     if (signedIn) void accountLocale().then((l) => l && setLang(l));
