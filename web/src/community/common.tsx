@@ -1,0 +1,159 @@
+// What the community (and shop) screens share: times in the current language, who wrote
+// something, a list read page by page, a labelled text area, and problems in the area's words.
+import type { JSX } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, call, type Shown } from "../api/client";
+import { useLang } from "../i18n";
+import { useLoad } from "../load";
+import { ProblemBanner } from "../screens/form";
+import { useSession } from "../session";
+
+/** A time as the current language writes it (e.g. "2026. 12. 3. 오후 4:55" / "Dec 3, 2026, 4:55 PM"). */
+export function useDateTime(): (iso: string) => string {
+  const lang = useLang();
+  const f = new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-US", { dateStyle: "medium", timeStyle: "short" });
+  return (iso) => f.format(new Date(iso));
+}
+
+/** The signed-in student's id (GET /v1/users/me once, when no screen has loaded it yet). */
+export function useMyId(): string | null {
+  const session = useSession();
+  const known = session.user !== null;
+  useEffect(() => {
+    if (known) return;
+    void call(api.GET("/v1/users/me")).then((o) => o.data && session.setUser(o.data));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [known]);
+  return session.user?.id ?? null;
+}
+
+/** A problem with the area's own sentence for its known codes (shown by ProblemBanner as the detail). */
+export function inWords(problem: Shown | null, words: Record<string, string>): Shown | null {
+  if (!problem) return null;
+  const sentence = words[problem.code];
+  return sentence ? { ...problem, detail: sentence } : problem;
+}
+
+/**
+ * A write (a form's submit, a button): `run` answers the data or null and keeps the problem
+ * to show; `retry` repeats the last one (for the banner's retry on network loss and 5xx).
+ */
+export function useWrite() {
+  const [problem, setProblem] = useState<Shown | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [last, setLast] = useState<(() => Promise<unknown>) | null>(null);
+  async function run<T>(request: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T | null> {
+    setLast(() => () => run(request));
+    setBusy(true);
+    const o = await call(request());
+    setBusy(false);
+    setProblem(o.problem);
+    return o.data;
+  }
+  return { problem, busy, run, retry: () => void last?.() };
+}
+
+type Page<T> = { items: T[]; nextCursor: string | null };
+type PageRequest<T> = (cursor?: string) => Promise<{ data?: Page<T>; error?: unknown; response: Response }>;
+
+/**
+ * A list read a page at a time: the first page on open (useLoad), then "more" appends the
+ * page after the last one's cursor. `add` puts a new item at the start or the end.
+ */
+export function usePaged<T extends { id: string }>(request: PageRequest<T>, deps: unknown[] = []) {
+  const first = useLoad(() => request(), deps);
+  const [more, setMore] = useState<{ items: T[]; cursor: string | null | undefined }>({ items: [], cursor: undefined });
+  const [problem, setProblem] = useState<Shown | null>(null);
+  const [busy, setBusy] = useState(false);
+  const cursor = more.cursor === undefined ? (first.data?.nextCursor ?? null) : more.cursor;
+  const seen = new Set<string>();
+  const items = [...(first.data?.items ?? []), ...more.items].filter((i) => !seen.has(i.id) && seen.add(i.id));
+  async function loadMore() {
+    if (!cursor) return;
+    setBusy(true);
+    const o = await call(request(cursor));
+    setBusy(false);
+    setProblem(o.problem);
+    if (o.data) setMore({ items: [...more.items, ...o.data.items], cursor: o.data.nextCursor });
+  }
+  function add(item: T, at: "start" | "end") {
+    if (!first.data) return;
+    if (at === "start") first.setData({ ...first.data, items: [item, ...first.data.items] });
+    else setMore({ ...more, items: [...more.items, item] });
+  }
+  return { first, items, cursor, loadMore, busy, problem, add };
+}
+
+/**
+ * A labelled control (the `id` it gets) with its hint and its error next to it, as the shared
+ * Field lays them out, for the controls Field does not have (a text area, a number).
+ */
+export function FieldBox(props: {
+  name: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  control: (a11y: { id: string; "aria-invalid"?: "true"; "aria-describedby"?: string }) => JSX.Element;
+}) {
+  const id = `field-${props.name}`;
+  const described = [props.hint && `${id}-hint`, props.error && `${id}-error`].filter(Boolean).join(" ");
+  return (
+    <div class={props.error ? "field invalid" : "field"}>
+      <label for={id}>{props.label}</label>
+      {props.control({ id, "aria-invalid": props.error ? "true" : undefined, "aria-describedby": described || undefined })}
+      {props.hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="field-error" id={`${id}-error`} data-field-error={props.name}>
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A labelled, multi-line text field. */
+export function TextArea(props: {
+  name: string;
+  label: string;
+  value: string;
+  hint?: string;
+  error?: string;
+  rows?: number;
+  onInput: (value: string) => void;
+}) {
+  return (
+    <FieldBox
+      {...props}
+      control={(a11y) => (
+        <textarea
+          {...a11y}
+          name={props.name}
+          class="community-textarea"
+          rows={props.rows ?? 6}
+          value={props.value}
+          required
+          onInput={(e) => props.onInput((e.currentTarget as HTMLTextAreaElement).value)}
+        />
+      )}
+    />
+  );
+}
+
+/** Under a paged list: the problem of the last "more" (with a retry), and "more" while there is a next page. */
+export function More(props: { list: { cursor: string | null; busy: boolean; problem: Shown | null; loadMore: () => Promise<void> }; label: string }) {
+  const { list } = props;
+  return (
+    <>
+      <ProblemBanner problem={list.problem} onRetry={() => void list.loadMore()} />
+      {list.cursor && (
+        <button type="button" class="secondary community-more" disabled={list.busy} onClick={() => void list.loadMore()} data-testid="more">
+          {props.label}
+        </button>
+      )}
+    </>
+  );
+}
