@@ -2,8 +2,9 @@
 // 1280 px (English): the assessments → start the diagnostic → answer some → reload (the
 // answers and the timer come back) → answer the rest → submit → the result's chart → the
 // plan → a training session (unanswered exercises shown at each, then answered) → progress
-// (mastery and the streak); and an attempt submitted elsewhere refuses an answer, shown at
-// its question. Screenshots go to docs/screenshots/learning-*.png.
+// (mastery and the streak); a save lost to the network is offered again at its question, and
+// an attempt submitted elsewhere refuses an answer there; the time running out (the page's
+// clock) closes the questions. Screenshots go to docs/screenshots/learning-*.png.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { base, fitsWidth, newPage, shot, useCloud, WIDTHS } from "./harness.mjs";
@@ -33,6 +34,15 @@ async function newStudent(page, w, name, email) {
   const student = await signUpStudent(name, email, w.lang);
   await signInAs(page, student, "assessments");
   return student;
+}
+
+/** Waits (by the test's clock, not the page's) until `check` answers true. */
+async function until(check, what, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, `${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const SKILL = { ko: { fractions: "분수", geometry: "도형" }, en: { fractions: "Fractions", geometry: "Geometry" } };
@@ -105,6 +115,7 @@ for (const w of WIDTHS) {
       await fitsWidth(page, w);
       await answerExercises(page, { right: true });
       assert.equal(await marked.count(), 0, "an answer clears its exercise's error");
+      await page.evaluate(() => window.scrollTo(0, 0));
       await shot(page, "learning-session", w);
       const result = await submitTraining(page);
       assert.ok(result.mastered, result.text);
@@ -151,6 +162,14 @@ for (const w of WIDTHS) {
       await openAssessments(page);
       const attemptId = await startDiagnostic(page);
       await answerQuestions(page, { 0: 0 });
+      // The network drops one save: that question says so and offers to save again.
+      await page.route("**/v1/attempts/*/answers/*", (route) => route.abort("internetdisconnected"), { times: 1 });
+      await page.getByTestId("question").nth(0).locator('input[type="radio"]').nth(1).check();
+      const lost = page.locator('[data-testid="question"]:nth-child(1) [role="alert"][data-problem-code="network"]');
+      await lost.waitFor();
+      await lost.getByRole("button").click();
+      await page.locator('[data-testid="question"]:nth-child(1) [data-testid="save-status"][data-state="saved"]').waitFor();
+      assert.equal((await apiAs(student, "GET", `/v1/attempts/${attemptId}`)).body.answers["01JDEMAQ000000000000000001"], 1);
       // Another tab submits it.
       assert.equal((await apiAs(student, "POST", `/v1/attempts/${attemptId}/submit`)).status, 200);
       await page.getByTestId("question").nth(1).locator('input[type="radio"]').first().check();
@@ -158,20 +177,56 @@ for (const w of WIDTHS) {
       await refused.waitFor();
       assert.equal(await page.locator('[role="alert"][data-problem-code]').count(), 1, "only at that question");
       await page.getByTestId("attempt-closed").waitFor();
-      assert.deepEqual(await shownAnswers(page), [0, null, null, null, null, null], "the refused choice is undone");
+      assert.deepEqual(await shownAnswers(page), [1, null, null, null, null, null], "the refused choice is undone");
       assert.equal(await page.locator("fieldset:disabled").count(), 6, "no answer can change any more");
       assert.equal(await page.getByTestId("submit-attempt").count(), 0);
       await page.evaluate(() => window.scrollTo(0, 0));
       await shot(page, "learning-attempt-closed", w);
       await fitsWidth(page, w);
-      // Its link leads to the grade the other tab got (the first answer only).
+      // Its link leads to the grade the other tab got (the first question's second choice: wrong).
       await page.getByTestId("attempt-closed").getByRole("link").click();
       await page.getByTestId("result-chart").waitFor();
-      assert.match(await page.getByTestId("total-score").textContent(), /1 \/ 6/);
+      assert.match(await page.getByTestId("total-score").textContent(), /0 \/ 6/);
       // Opening the attempt again shows its result in its place.
       await page.goto(`${base}/#/attempts/${attemptId}`);
       await page.waitForURL(/\/result$/);
       await page.getByTestId("result-chart").waitFor();
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+for (const w of WIDTHS) {
+  test(`${w.width} px (${w.lang}): the time runs out: announced at 5 minutes and at the end, the questions close, what was saved is graded`, async () => {
+    const { context, page, errors } = await newPage(w);
+    try {
+      // The page's clock is the test's: 15 minutes pass in an instant (the API's do not, so
+      // the submit still grades; the app goes by expiresAt and its own clock).
+      await newStudent(page, w, w.lang === "ko" ? "시간초과" : "Out Of Time", `timeout${w.width}@example.com`);
+      await page.clock.install();
+      await page.reload();
+      await openAssessments(page);
+      await startDiagnostic(page);
+      await answerQuestions(page, { 0: 0, 2: 1 });
+      const announcement = page.getByTestId("timer-announcement");
+      assert.equal(await announcement.textContent(), "");
+      await page.clock.fastForward((await secondsLeft(page)) * 1000 - 299_000);
+      await until(async () => (await secondsLeft(page)) <= 300, "the timer at 5 minutes");
+      const fiveMinutes = w.lang === "ko" ? "5분 남았습니다." : "5 minutes left.";
+      await until(async () => (await announcement.textContent()) === fiveMinutes, "5 minutes announced");
+      await page.clock.fastForward(300_000);
+      await page.getByTestId("attempt-expired").waitFor();
+      assert.equal(await page.getByTestId("time-left").textContent(), "00:00");
+      const timeUp = w.lang === "ko" ? /시간이 끝났습니다/ : /Time is up/;
+      await until(async () => timeUp.test(await announcement.textContent()), "the end announced");
+      assert.equal(await page.locator("fieldset:disabled").count(), 6, "no answer can change");
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await shot(page, "learning-expired", w);
+      await fitsWidth(page, w);
+      await submitDiagnostic(page);
+      assert.match(await page.getByTestId("total-score").textContent(), /2 \/ 6/);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -7,7 +7,7 @@ import { Loaded, useLoad } from "../load";
 import { go, href } from "../router";
 import { useT } from "../i18n";
 import { Card } from "../screens/form";
-import { ChoiceQuestion, LearningProblem, skillName, useL, type Attempt } from "./common";
+import { ChoiceQuestion, LearningProblem, skillName, useL, useOwnWords, type Attempt } from "./common";
 
 type Save = { state: "saving" } | { state: "saved"; choice: number } | { state: "failed"; problem: Shown };
 
@@ -31,7 +31,7 @@ export function TakeAttempt(props: { attemptId: string }) {
   }, [attempt]);
   return (
     <Card title={attempt?.title ?? m.attemptTitle} wide>
-      <Loaded load={load}>
+      <Loaded load={useOwnWords(load)}>
         {(a) => (a.status === "submitted" ? <p>{t.loading}</p> : <Questions key={a.attemptId} attempt={a} skew={skew.current} />)}
       </Loaded>
     </Card>
@@ -42,7 +42,10 @@ function Questions(props: { attempt: Attempt; skew: number }) {
   const m = useL();
   const a = props.attempt;
   const [answers, setAnswers] = useState<Record<string, number>>(a.answers);
-  const [saves, setSaves] = useState<Record<string, Save>>({});
+  // What the server holds shows as saved from the start (after a reload too).
+  const [saves, setSaves] = useState<Record<string, Save>>(() =>
+    Object.fromEntries(Object.entries(a.answers).map(([id, choice]) => [id, { state: "saved", choice }])),
+  );
   const [closed, setClosed] = useState<"expired" | "submitted" | null>(a.status === "expired" ? "expired" : null);
   const [problem, setProblem] = useState<Shown | null>(null);
   const [submitting, setSubmitting] = useState(false);
@@ -83,13 +86,21 @@ function Questions(props: { attempt: Attempt; skew: number }) {
     if (o.data) go(`attempts/${a.attemptId}/result`);
   }
 
+  // At the end of the questions; once the time is up, at the top with the notice.
+  const submitButton = (
+    <button type="button" disabled={submitting} onClick={() => void submit()} data-testid="submit-attempt">
+      {submitting ? m.submitting : m.submit}
+    </button>
+  );
   return (
     <div class="learning-attempt">
       {closed !== "submitted" && <Countdown left={left} />}
       {closed === "expired" && (
         <div class="learning-notice" role="status" data-testid="attempt-expired">
           <h2>{m.expiredTitle}</h2>
-          <p>{m.timeUp}</p>
+          <p>{m.gradeSaved}</p>
+          <LearningProblem problem={problem} onRetry={() => void submit()} />
+          {submitButton}
         </div>
       )}
       {closed === "submitted" && (
@@ -133,13 +144,11 @@ function Questions(props: { attempt: Attempt; skew: number }) {
           );
         })}
       </ol>
-      <LearningProblem problem={problem} onRetry={() => void submit()} />
-      {closed !== "submitted" && (
+      {closed === null && (
         <div class="learning-submit">
           {answeredCount < a.questions.length && <p>{m.unanswered(a.questions.length - answeredCount)}</p>}
-          <button type="button" disabled={submitting} onClick={() => void submit()} data-testid="submit-attempt">
-            {submitting ? m.submitting : m.submit}
-          </button>
+          <LearningProblem problem={problem} onRetry={() => void submit()} />
+          {submitButton}
         </div>
       )}
     </div>
@@ -229,8 +238,8 @@ function useTimeLeft(expiresAt: string, skew: number): number {
   return left;
 }
 
-/** Minutes left at which the time is announced (and when it is up). */
-const ANNOUNCE_AT = [10, 5, 1];
+/** Minutes left at which the time is announced (and when it is up), smallest first. */
+const ANNOUNCE_AT = [1, 5, 10];
 
 /**
  * The time left, shown every second (not announced: a screen reader would read it every
@@ -250,6 +259,7 @@ function Countdown(props: { left: number }) {
       if (before !== 0) setSpoken(m.timeUp);
       return;
     }
+    // The smallest mark passed since the last tick (a tab asleep for a while skips some).
     const mark = before === null ? undefined : ANNOUNCE_AT.find((a) => before > a * 60 && props.left <= a * 60);
     if (mark !== undefined) setSpoken(m.minutesLeft(mark));
     // eslint-disable-next-line react-hooks/exhaustive-deps

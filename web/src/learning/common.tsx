@@ -29,15 +29,23 @@ export function useFormatDate() {
   return (iso: string, withTime = true) => formatDate(lang, iso, withTime);
 }
 
+/** A problem with this area's sentence for its own codes in place of the API's English detail. */
+export function inOwnWords(m: LearningMessages, p: Shown | null): Shown | null {
+  const own = p ? m.problems[p.code] : undefined;
+  return p && own ? { ...p, detail: own } : p;
+}
+
+/** A load whose problem speaks this area's words (for `<Loaded>`). */
+export function useOwnWords<T extends { problem: Shown | null }>(load: T): T {
+  return { ...load, problem: inOwnWords(useL(), load.problem) };
+}
+
 /**
  * The shared problem banner, with this area's sentence for its own codes (attempt_expired,
- * attempt_submitted, enrollment_required, not_found) in place of the API's English detail.
+ * attempt_submitted, enrollment_required, not_found).
  */
 export function LearningProblem(props: { problem: Shown | null; onRetry?: () => void }) {
-  const m = useL();
-  const p = props.problem;
-  const own = p ? m.problems[p.code] : undefined;
-  return <ProblemBanner problem={p && own ? { ...p, detail: own } : p} onRetry={props.onRetry} />;
+  return <ProblemBanner problem={inOwnWords(useL(), props.problem)} onRetry={props.onRetry} />;
 }
 
 export interface Bar {

@@ -10,6 +10,7 @@ const ko = {
   attemptTitle: "진단 평가 응시",
   resultTitle: "진단 결과",
   sessionTitle: "훈련",
+  module: (title: string) => `모듈: ${title}`,
 
   // The list
   available: "응시할 수 있는 평가",
@@ -37,6 +38,7 @@ const ko = {
   timeLeft: "남은 시간",
   minutesLeft: (m: number) => `${m}분 남았습니다.`,
   timeUp: "시간이 끝났습니다. 제한 시간 안에 저장된 답으로 채점할 수 있습니다.",
+  gradeSaved: "제한 시간 안에 저장된 답으로 채점할 수 있습니다. 아래의 버튼으로 제출해 주세요.",
   answered: (n: number, total: number) => `${total}문항 중 ${n}문항 답함`,
   question: (n: number) => `${n}번`,
   points: (n: number) => `${n}점`,
@@ -104,8 +106,7 @@ const ko = {
   mastery: "숙달 단계",
   masteryHead: "단계 · 훈련 횟수",
   masteryOf: (n: number) => `${n} / 5단계`,
-  sessions: "훈련 횟수",
-  sessionsCount: (n: number) => `${n}회`,
+  sessionsNote: (n: number) => `훈련 ${n}회`,
   masteryNote: "막대 한 칸이 한 단계입니다. 훈련에서 80% 이상 맞힌 가장 높은 단계까지 채워집니다.",
   noProgress: "아직 마친 훈련이 없습니다. 학습 플랜에서 첫 훈련을 시작해 보세요.",
 
@@ -129,6 +130,7 @@ const en: typeof ko = {
   attemptTitle: "Diagnostic",
   resultTitle: "Your result",
   sessionTitle: "Training",
+  module: (title: string) => `Module: ${title}`,
 
   available: "Open to take",
   noAssessments: "There is no assessment to take right now.",
@@ -154,6 +156,7 @@ const en: typeof ko = {
   timeLeft: "Time left",
   minutesLeft: (m: number) => (m === 1 ? "1 minute left." : `${m} minutes left.`),
   timeUp: "Time is up. You can have the answers saved in time graded.",
+  gradeSaved: "The answers saved in time can be graded: submit them with the button below.",
   answered: (n: number, total: number) => `${n} of ${total} answered`,
   question: (n: number) => `Question ${n}`,
   points: (n: number) => (n === 1 ? "1 point" : `${n} points`),
@@ -220,8 +223,7 @@ const en: typeof ko = {
   mastery: "Mastery",
   masteryHead: "Level · sessions",
   masteryOf: (n: number) => `Level ${n} of 5`,
-  sessions: "Sessions",
-  sessionsCount: (n: number) => `${n}`,
+  sessionsNote: (n: number) => (n === 1 ? "1 session" : `${n} sessions`),
   masteryNote: "Each block is a level, filled up to the highest level you mastered (80% or more right) in a session.",
   noProgress: "No session finished yet. Start your first one from your plan.",
 

@@ -35,7 +35,7 @@ export function Progress() {
                     label: skillName(m, s.skill),
                     ratio: s.mastery / LEVELS,
                     value: m.masteryOf(s.mastery),
-                    note: `${m.sessions} ${m.sessionsCount(s.sessions)}`,
+                    note: m.sessionsNote(s.sessions),
                   }))}
                 />
                 <p class="learning-muted">{m.masteryNote}</p>
@@ -45,7 +45,7 @@ export function Progress() {
         )}
       </Loaded>
       <p class="learning-links">
-        <a href={href("plan")}>{m.plan}</a>
+        <a href={href("plan")}>{m.seePlan}</a>
       </p>
     </Card>
   );

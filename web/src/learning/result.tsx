@@ -4,7 +4,7 @@ import { api } from "../api/client";
 import { Loaded, useLoad } from "../load";
 import { href } from "../router";
 import { Card } from "../screens/form";
-import { BarChart, skillName, useFormatDate, useL } from "./common";
+import { BarChart, skillName, useFormatDate, useL, useOwnWords } from "./common";
 
 export const WEAK_BELOW = 0.8;
 
@@ -17,7 +17,7 @@ export function AttemptResult(props: { attemptId: string }) {
   );
   return (
     <Card title={m.resultTitle} wide>
-      <Loaded load={load}>
+      <Loaded load={useOwnWords(load)}>
         {(a) =>
           a.result === null ? (
             <>

@@ -29,7 +29,7 @@ export function TrainingSession(props: { sessionId: string }) {
   };
   return (
     <Card title={m.sessionHeading(skillName(m, s.skill), s.level)} wide>
-      <p class="learning-muted">{s.title}</p>
+      <p class="learning-muted">{m.module(s.title)}</p>
       {kept.result ? <SessionDone kept={kept} /> : <Exercises kept={kept} onChange={update} />}
     </Card>
   );
