@@ -222,6 +222,26 @@ pub struct With<'a> {
     pub query: Option<Value>,
 }
 
+impl<'a> With<'a> {
+    /// This JSON body, signed in with `token` when there is one.
+    pub fn json(body: Value, token: Option<&'a str>) -> Self {
+        With {
+            body: Some(body),
+            token,
+            ..With::default()
+        }
+    }
+
+    /// `raw` as the body, as it is (malformed JSON, say), signed in with `token` when there is one.
+    pub fn raw(raw: &'a str, token: Option<&'a str>) -> Self {
+        With {
+            raw_body: Some(raw),
+            token,
+            ..With::default()
+        }
+    }
+}
+
 /// The sample event of `function` (an API Gateway HTTP API v2 payload), changed as `with`
 /// says.
 pub fn event(function: &str, with: With<'_>) -> Request {

@@ -27,6 +27,9 @@ async fn user_deleted_on_communitys_queue_erases_the_authors_posts_comments_and_
         assert!(Instant::now() < deadline, "Kim's post is still there");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The post reads 404 from the erasure's first write; the rest of Kim follows.
+    t.until_forgotten(&["CommunityTable"], &kim.user_id, Duration::from_secs(20))
+        .await;
     let left = get_post(&t, &lee, &lees).await;
     assert_eq!(left.status, 200, "{}", left.text);
     assert_eq!(
@@ -39,11 +42,6 @@ async fn user_deleted_on_communitys_queue_erases_the_authors_posts_comments_and_
         left.text
     );
     let items = t.scan("CommunityTable").await;
-    let mentions_kim: Vec<_> = items
-        .iter()
-        .filter(|item| format!("{item:?}").contains(&kim.user_id))
-        .collect();
-    assert!(mentions_kim.is_empty(), "{mentions_kim:?}");
     // The comment_added events were sent, and the relay deleted them once sent.
     let outbox: Vec<_> = items
         .iter()

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::{
     PRICE, assert_books, assert_outcome, cancel, cancelled, cloud, create_product, fault_fired,
-    get_order, id_of, key, list_orders, log_tail, order_body, order_events, place_and_settle,
-    place_raw, settled, student,
+    get_order, id_of, key, list_orders, order_body, order_events, place_and_settle, place_raw,
+    settled, student,
 };
 
 const STOCK: i64 = 10;
@@ -21,7 +21,7 @@ fn assert_fired(t: &TestCloud, function: &str, point: &str) {
     assert!(
         fault_fired(t, function),
         "the fault {function}/{point} never fired: the scenario did not reach that point\n{}",
-        log_tail(t, 40)
+        t.log_tail(40)
     );
 }
 

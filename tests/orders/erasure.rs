@@ -2,43 +2,9 @@
 //! orders keep what accounting needs and forget whom they were for, and so do the stock
 //! reservation and the payment (`forget_customer`); "my orders" is empty.
 
-use std::time::Instant;
-
 use super::*;
 
-fn names(item: &HashMap<String, AttributeValue>, user_id: &str) -> bool {
-    format!("{item:?}").contains(user_id)
-}
-
-/// The tables among `tables` that still name `user_id`.
-async fn naming(t: &TestCloud, tables: &[&'static str], user_id: &str) -> Vec<&'static str> {
-    let mut left = Vec::new();
-    for table in tables {
-        if t.scan(table).await.iter().any(|i| names(i, user_id)) {
-            left.push(*table);
-        }
-    }
-    left
-}
-
 const SAGA_TABLES: [&str; 3] = ["OrdersTable", "InventoryTable", "PaymentsTable"];
-
-/// Waits until no saga table names `user_id`.
-async fn until_forgotten(t: &TestCloud, user_id: &str) {
-    let begun = Instant::now();
-    loop {
-        let left = naming(t, &SAGA_TABLES, user_id).await;
-        if left.is_empty() {
-            return;
-        }
-        assert!(
-            begun.elapsed() < PATIENCE,
-            "{left:?} still name the customer\n{}",
-            log_tail(t, 40)
-        );
-        tokio::time::sleep(POLL).await;
-    }
-}
 
 #[tokio::test]
 async fn user_deleted_anonymises_the_customers_orders_reservations_and_payments() {
@@ -49,7 +15,7 @@ async fn user_deleted_anonymises_the_customers_orders_reservations_and_payments(
     let confirmed = settled(&t, &kim, &order).await;
     assert_eq!(confirmed["status"], "confirmed", "{confirmed}");
     assert_eq!(
-        naming(&t, &SAGA_TABLES, &kim.user_id).await,
+        t.tables_naming(&SAGA_TABLES, &kim.user_id).await,
         SAGA_TABLES.to_vec()
     );
 
@@ -58,7 +24,8 @@ async fn user_deleted_anonymises_the_customers_orders_reservations_and_payments(
         t.send_user_deleted("OrdersQueue", &kim.user_id).await;
     }
 
-    until_forgotten(&t, &kim.user_id).await;
+    t.until_forgotten(&SAGA_TABLES, &kim.user_id, PATIENCE)
+        .await;
     // What accounting keeps: the order with its product, quantity, total and dates; the
     // payment with its amount.
     let orders = t.scan("OrdersTable").await;
@@ -113,9 +80,10 @@ async fn an_orders_domain_that_is_down_when_user_deleted_arrives_erases_when_it_
     // Received and failed more than once meanwhile (the queue hands it out again after 2 s).
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(
-        naming(&t, &SAGA_TABLES, &lee.user_id).await,
+        t.tables_naming(&SAGA_TABLES, &lee.user_id).await,
         SAGA_TABLES.to_vec()
     );
     t.cloud.set_broken("OrdersSagaOrchestratorFunction", false);
-    until_forgotten(&t, &lee.user_id).await;
+    t.until_forgotten(&SAGA_TABLES, &lee.user_id, PATIENCE)
+        .await;
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::{
     PATIENCE, POLL, PRICE, assert_books, assert_outcome, available, cancel, cancelled, cloud,
-    create_product, get_order, id_of, is_settled, list_orders, log_tail, place, student,
+    create_product, get_order, id_of, is_settled, list_orders, place, student,
 };
 
 const ORDERS: usize = 200;
@@ -81,7 +81,7 @@ async fn run(t: &TestCloud, who: &Session, product: &str, quantity: u32, plan: P
             "order {id} ({plan:?}) not settled after {PATIENCE:?}: {} {}\n{}",
             r.status,
             r.text,
-            log_tail(t, 40)
+            t.log_tail(40)
         );
         tokio::time::sleep(POLL).await;
     };

@@ -191,7 +191,7 @@ pub async fn wait_for_order(
                 "order {id} not {what} after {PATIENCE:?}; last answer {} {}\n--- last log lines:\n{}",
                 r.status,
                 r.text,
-                log_tail(t, 60)
+                t.log_tail(60)
             );
         }
         tokio::time::sleep(POLL).await;
@@ -235,12 +235,6 @@ pub fn assert_outcome(order: &Value, status: &str, reason: Option<&str>) {
         None => assert!(order["reason"].is_null(), "{order}"),
     }
     assert_eq!(order["step"], "done", "{order}");
-}
-
-/// The last `n` lines the functions logged.
-pub fn log_tail(t: &TestCloud, n: usize) -> String {
-    let lines = t.cloud.logs();
-    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// What the sandbox payment provider recorded: per order, the amounts charged and refunded.

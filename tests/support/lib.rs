@@ -328,6 +328,45 @@ impl TestCloud {
             }
         }
     }
+
+    /// The tables among `tables` (logical ids) with an item that names `needle` anywhere.
+    pub async fn tables_naming(&self, tables: &[&'static str], needle: &str) -> Vec<&'static str> {
+        let mut left = Vec::new();
+        for table in tables {
+            let items = self.scan(table).await;
+            if items
+                .iter()
+                .any(|item| format!("{item:?}").contains(needle))
+            {
+                left.push(*table);
+            }
+        }
+        left
+    }
+
+    /// Waits until no item of `tables` names `needle` (an erasure is done when its last
+    /// write is); panics after `patience` with the tables left and the functions' last logs.
+    pub async fn until_forgotten(&self, tables: &[&'static str], needle: &str, patience: Duration) {
+        let begun = Instant::now();
+        loop {
+            let left = self.tables_naming(tables, needle).await;
+            if left.is_empty() {
+                return;
+            }
+            assert!(
+                begun.elapsed() < patience,
+                "{left:?} still name {needle} after {patience:?}\n{}",
+                self.log_tail(40)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The last `n` lines the functions logged.
+    pub fn log_tail(&self, n: usize) -> String {
+        let lines = self.cloud.logs();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
 }
 
 pub fn session(body: &Value) -> Session {

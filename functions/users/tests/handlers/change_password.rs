@@ -117,21 +117,11 @@ async fn bad_requests_are_400_with_the_fields_named() {
     let h = harness().await;
     let s = sign_up(&h, "sample@example.com").await;
     let token = s["accessToken"].as_str().unwrap_or_default();
-    let with = |body: Option<Value>, raw: Option<&'static str>| {
-        testkit::event(
-            "UsersChangePasswordFunction",
-            With {
-                body,
-                raw_body: raw,
-                token: Some(token),
-                ..With::default()
-            },
-        )
-    };
+    let event = |w| testkit::event("UsersChangePasswordFunction", w);
     let malformed = call!(
         h,
         users::change_password::handle,
-        with(None, Some("{\"currentPassword\""))
+        event(With::raw("{\"currentPassword\"", Some(token)))
     );
     assert_problem(&malformed, StatusCode::BAD_REQUEST, "validation_failed");
     for (body, fields) in [
@@ -156,7 +146,7 @@ async fn bad_requests_are_400_with_the_fields_named() {
         let r = call!(
             h,
             users::change_password::handle,
-            with(Some(body.clone()), None)
+            event(With::json(body.clone(), Some(token)))
         );
         assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
         assert_eq!(problem_fields(&r), fields, "{body}");

@@ -180,11 +180,7 @@ async fn malformed_requests_are_400_and_no_token_is_401() {
         users::delete_account::handle,
         testkit::event(
             "UsersDeleteMeFunction",
-            With {
-                raw_body: Some("{\"password\": "),
-                token: Some(&token),
-                ..With::default()
-            }
+            With::raw("{\"password\": ", Some(&token))
         )
     );
     assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);

@@ -199,30 +199,12 @@ async fn a_new_request_replaces_the_code() {
 #[tokio::test]
 async fn bad_requests_are_400_with_the_fields_named() {
     let h = harness().await;
-    let request_with = |body: Option<Value>, raw: Option<&'static str>| {
-        testkit::event(
-            "UsersRequestPasswordResetFunction",
-            With {
-                body,
-                raw_body: raw,
-                ..With::default()
-            },
-        )
-    };
-    let confirm_with = |body: Option<Value>, raw: Option<&'static str>| {
-        testkit::event(
-            "UsersConfirmPasswordResetFunction",
-            With {
-                body,
-                raw_body: raw,
-                ..With::default()
-            },
-        )
-    };
+    let request = |w: With<'static>| testkit::event("UsersRequestPasswordResetFunction", w);
+    let confirm = |w: With<'static>| testkit::event("UsersConfirmPasswordResetFunction", w);
     let r = call!(
         h,
         users::password_reset::handle_request,
-        request_with(None, Some("{\"email\""))
+        request(With::raw("{\"email\"", None))
     );
     assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
     for body in [
@@ -233,7 +215,7 @@ async fn bad_requests_are_400_with_the_fields_named() {
         let r = call!(
             h,
             users::password_reset::handle_request,
-            request_with(Some(body.clone()), None)
+            request(With::json(body.clone(), None))
         );
         assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
         assert_eq!(problem_fields(&r), ["email"], "{body}");
@@ -241,7 +223,7 @@ async fn bad_requests_are_400_with_the_fields_named() {
     let r = call!(
         h,
         users::password_reset::handle_confirm,
-        confirm_with(None, Some("["))
+        confirm(With::raw("[", None))
     );
     assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
     for (body, fields) in [
@@ -262,7 +244,7 @@ async fn bad_requests_are_400_with_the_fields_named() {
         let r = call!(
             h,
             users::password_reset::handle_confirm,
-            confirm_with(Some(body.clone()), None)
+            confirm(With::json(body.clone(), None))
         );
         assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
         assert_eq!(problem_fields(&r), fields, "{body}");

@@ -126,21 +126,11 @@ async fn bad_requests_are_400_and_no_token_is_401() {
     let h = harness().await;
     let s = sign_up(&h, "sample@example.com").await;
     let token = s["accessToken"].as_str().unwrap_or_default();
-    let with = |body: Option<Value>, raw: Option<&'static str>| {
-        testkit::event(
-            "UsersVerifyEmailFunction",
-            With {
-                body,
-                raw_body: raw,
-                token: Some(token),
-                ..With::default()
-            },
-        )
-    };
+    let event = |w| testkit::event("UsersVerifyEmailFunction", w);
     let malformed = call!(
         h,
         users::verification::handle,
-        with(None, Some("{\"code\":"))
+        event(With::raw("{\"code\":", Some(token)))
     );
     assert_problem(&malformed, StatusCode::BAD_REQUEST, "validation_failed");
     for (body, field) in [
@@ -154,7 +144,7 @@ async fn bad_requests_are_400_and_no_token_is_401() {
         let r = call!(
             h,
             users::verification::handle,
-            with(Some(body.clone()), None)
+            event(With::json(body.clone(), Some(token)))
         );
         assert_problem(&r, StatusCode::BAD_REQUEST, "validation_failed");
         assert_eq!(problem_fields(&r), [field], "{body}");
