@@ -4,10 +4,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, call, type Shown } from "../api/client";
 import { useT } from "../i18n";
-import { go, href } from "../router";
+import { href } from "../router";
 import { Card } from "../screens/form";
 import { LearningProblem, skillName, useFormatDate, useL, type Schemas } from "./common";
-import { keepSession } from "./store";
+import { openSession } from "./session";
 
 type Plan = Schemas["TrainingPlan"];
 type Item = Schemas["PlanItem"];
@@ -118,10 +118,7 @@ function PlanItems(props: { plan: Plan }) {
     const o = await call(api.POST("/v1/learning/sessions", { body: { moduleId } }));
     setStarting(null);
     setProblem(o.problem);
-    if (o.data) {
-      keepSession({ session: o.data, answers: [], result: null });
-      go(`sessions/${o.data.sessionId}`);
-    }
+    if (o.data) openSession(o.data);
   }
 
   return (

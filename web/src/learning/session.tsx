@@ -2,10 +2,19 @@
 // /v1/learning/sessions): answer every exercise, submit (POST .../submit), see the result.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, call, type Shown } from "../api/client";
-import { href } from "../router";
+import { go, href } from "../router";
 import { Card, fieldErrors } from "../screens/form";
-import { ChoiceQuestion, LearningProblem, skillName, useL } from "./common";
+import { ChoiceQuestion, LearningProblem, skillName, useL, type Schemas } from "./common";
 import { keepSession, keptSession, type KeptSession } from "./store";
+
+/**
+ * Shows a session that was just started (POST /v1/learning/sessions) on the training screen:
+ * from the plan, and from any screen that starts one (e.g. a premium lesson).
+ */
+export function openSession(session: Schemas["StartedSession"]) {
+  keepSession({ session, answers: [], result: null });
+  go(`sessions/${session.sessionId}`);
+}
 
 export function TrainingSession(props: { sessionId: string }) {
   const m = useL();
