@@ -95,6 +95,8 @@ for (const w of WIDTHS) {
       await forbidden.waitFor();
       assert.match(await forbidden.textContent(), new RegExp(t.forbidden));
       assert.equal(await b.page.locator("#field-title").inputValue(), "hijacked", "what was typed stays");
+      await shot(b.page, "community-forbidden", w);
+      await fitsWidth(b.page, w);
 
       // The author sees the comment and the like.
       await openFeed(a.page);

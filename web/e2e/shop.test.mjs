@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { base, fitsWidth, newPage, shot, useCloud, WIDTHS } from "./harness.mjs";
 import { apiAs, signInAs, signUpStudent } from "./flows/community.mjs";
-import { buy, cancelOrder, DEMO_PRODUCT, DEMO_PROGRAM, openLesson, openLessons, openPrograms, orderSettles } from "./flows/shop.mjs";
+import { buy, cancelOrder, chooseToBuy, pay, DEMO_PRODUCT, DEMO_PROGRAM, openLesson, openLessons, openPrograms, orderSettles } from "./flows/shop.mjs";
 
 useCloud();
 
@@ -44,9 +44,15 @@ for (const w of WIDTHS) {
       await page.goto(`${base}/#/shop/lessons/${moduleId}`);
       await page.getByTestId("lesson-locked").waitFor();
       await page.locator(`[data-testid="buy-program"][href$="shop/products/${DEMO_PRODUCT}"]`).waitFor();
+      await shot(page, "shop-lesson-locked", w);
+      await fitsWidth(page, w);
 
       await openPrograms(page);
-      const orderId = await buy(page, DEMO_PRODUCT, "tok_ok");
+      await chooseToBuy(page, DEMO_PRODUCT, "tok_ok");
+      assert.equal(await page.getByTestId("total").textContent(), "₩19,000");
+      await shot(page, "shop-buy", w);
+      await fitsWidth(page, w);
+      const orderId = await pay(page);
       const settledAs = await orderSettles(page);
       assert.deepEqual(settledAs, { status: "confirmed", reason: "" });
       assert.equal(await page.getByTestId("order-total").innerText(), "₩19,000");
@@ -60,6 +66,7 @@ for (const w of WIDTHS) {
       await fitsWidth(page, w);
       await openLesson(page);
       assert.ok((await page.locator(".shop-exercise").count()) > 0);
+      await shot(page, "shop-lesson", w);
       await fitsWidth(page, w);
       console.log(`${w.width} px: programs → buy → confirmed → lesson open in ${Date.now() - started} ms`);
       assert.deepEqual(errors, []);
@@ -77,6 +84,7 @@ for (const w of WIDTHS) {
       const orderId = await buy(page, DEMO_PRODUCT, "tok_declined");
       assert.deepEqual(await orderSettles(page), { status: "cancelled", reason: "payment_declined" });
       assert.match(await page.getByTestId("order-status").innerText(), w.lang === "ko" ? /거절/ : /declined/);
+      await shot(page, "shop-order-declined", w);
       assert.equal(await page.getByTestId("cancel-order").count(), 0, "nothing to cancel");
       // The API agrees: a cancelled order is not cancellable.
       assert.equal((await apiAs(student, "POST", `/v1/orders/${orderId}/cancel`)).status, 409);

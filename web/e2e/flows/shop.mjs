@@ -19,18 +19,28 @@ export async function openPrograms(page) {
   }
 }
 
+/** From the programs: opens a product's buy screen and chooses the sandbox token (not paid yet). */
+export async function chooseToBuy(page, productId, token = "tok_ok") {
+  await page.locator(`[data-product-id="${productId}"] [data-testid="buy"]`).click();
+  await page.getByTestId("buy-form").waitFor();
+  await page.getByTestId(`token-${token}`).check();
+}
+
+/** Pays on the buy screen; answers the order's id once the order's page shows. */
+export async function pay(page) {
+  await page.getByTestId("pay").click();
+  await page.waitForURL(/#\/shop\/orders\/[0-9A-Z]{26}$/);
+  await page.getByTestId("order-status").waitFor();
+  return page.url().split("/").pop();
+}
+
 /**
  * Buys a product from the programs screen with a sandbox token (`tok_ok` captures,
  * `tok_declined` declines); answers the order's id once the order's page shows.
  */
 export async function buy(page, productId, token = "tok_ok") {
-  await page.locator(`[data-product-id="${productId}"] [data-testid="buy"]`).click();
-  await page.getByTestId("buy-form").waitFor();
-  await page.getByTestId(`token-${token}`).check();
-  await page.getByTestId("pay").click();
-  await page.waitForURL(/#\/shop\/orders\/[0-9A-Z]{26}$/);
-  await page.getByTestId("order-status").waitFor();
-  return page.url().split("/").pop();
+  await chooseToBuy(page, productId, token);
+  return pay(page);
 }
 
 /** Waits on the order's page until the order settles (step done); answers status and reason. */

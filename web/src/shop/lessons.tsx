@@ -131,7 +131,7 @@ export function Lesson(props: { moduleId: string }) {
         {(s) => (
           <div data-testid="lesson-open" data-session-id={s.sessionId}>
             <p class="shop-muted">
-              {s.skill} · {m.level(s.level)} · {m.exercises(s.exercises.length)}
+              {m.level(s.level)} · {m.exercises(s.exercises.length)}
             </p>
             <ol class="shop-exercises">
               {s.exercises.map((x, i) => (

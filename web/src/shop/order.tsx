@@ -19,6 +19,11 @@ export const settled = (o: Order) => o.step === "done";
 
 const POLL_MS = 1000;
 
+/** The order's status in a word; a declined payment is said as such, not as a plain "cancelled". */
+function headline(o: Order, m: (typeof shopMessages)["ko"]): string {
+  return settled(o) && o.reason === "payment_declined" ? m.declined : (m.statusText[o.status] ?? o.status);
+}
+
 function useProductName(productId: string): string | null {
   const product = useLoad(() => api.GET("/v1/products/{id}", { params: { path: { id: productId } } }), [productId]);
   return product.data?.name ?? null;
@@ -83,7 +88,7 @@ function OrderDetails(props: { order: Order; onChange: (o: Order) => void }) {
       >
         <p class="shop-status-label">
           {!done && <span class="shop-spinner" aria-hidden="true" />}
-          <strong>{m.statusText[o.status]}</strong>
+          <strong>{headline(o, m)}</strong>
         </p>
         <p>{sentence}</p>
       </div>
@@ -155,7 +160,7 @@ export function Orders() {
                       <time dateTime={o.createdAt}>{when(o.createdAt)}</time>
                     </a>
                     <span>{o.total ? money(o.total) : "–"}</span>
-                    <span class={`shop-tag shop-status-${settled(o) ? o.status : "pending"}`}>{m.statusText[o.status]}</span>
+                    <span class={`shop-tag shop-status-${settled(o) ? o.status : "pending"}`}>{headline(o, m)}</span>
                   </li>
                 ))}
               </ul>
