@@ -13,7 +13,7 @@ import {
   answerExercises,
   answerQuestions,
   openAssessments,
-  openPlanFromResult,
+  planReady,
   openProgressFromSession,
   planItems,
   readProgress,
@@ -88,8 +88,22 @@ for (const w of WIDTHS) {
       await shot(page, "learning-result", w);
       await fitsWidth(page, w);
 
-      // The plan is built by an event after the submit: the screen waits for it.
-      await openPlanFromResult(page);
+      // The plan is built by an event after the submit: until it is there (held back here for
+      // a moment: the API answers 404 meanwhile) the screen says it is being prepared, and asks again.
+      const notYet = (route) =>
+        route.fulfill({
+          status: 404,
+          contentType: "application/problem+json",
+          body: JSON.stringify({ type: "about:blank", status: 404, code: "not_found", title: "Not found", detail: "No plan yet", requestId: "test" }),
+        });
+      await page.route("**/v1/learning/plan", notYet);
+      await page.getByTestId("see-plan").click();
+      const waiting = page.locator('[data-testid="plan-waiting"] .learning-notice');
+      await waiting.waitFor();
+      assert.match(await waiting.textContent(), w.lang === "ko" ? /준비하고 있습니다/ : /Preparing your plan/);
+      await shot(page, "learning-plan-preparing", w);
+      await page.unroute("**/v1/learning/plan", notYet);
+      await planReady(page);
       assert.deepEqual(await planItems(page), [
         { skill: "geometry", status: "todo" },
         { skill: "equations", status: "todo" },
