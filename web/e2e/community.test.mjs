@@ -114,6 +114,12 @@ for (const w of WIDTHS) {
 
       await editPost(a.page, { title: t.edited });
       assert.equal(await a.page.getByTestId("post-body").textContent(), t.body, "the body stays");
+      // The confirmation takes the focus on "cancel"; Escape closes it and nothing is deleted.
+      await a.page.getByTestId("delete").click();
+      await a.page.getByTestId("confirm-delete").waitFor();
+      assert.equal(await a.page.evaluate(() => document.activeElement?.closest('[role="alertdialog"]') !== null), true);
+      await a.page.keyboard.press("Escape");
+      assert.equal(await a.page.getByTestId("confirm-delete").count(), 0);
       await deletePost(a.page);
       await a.page.locator('[data-testid="feed"], [data-testid="feed-empty"]').first().waitFor();
       assert.equal(await a.page.locator(`[data-post-id="${postId}"]`).count(), 0, "gone from the feed");

@@ -1,7 +1,7 @@
 // What the community (and shop) screens share: times in the current language, who wrote
 // something, a list read page by page, a labelled text area, and problems in the area's words.
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, call, type Shown } from "../api/client";
 import { useLang } from "../i18n";
 import { useLoad } from "../load";
@@ -155,5 +155,31 @@ export function More(props: { list: { cursor: string | null; busy: boolean; prob
         </button>
       )}
     </>
+  );
+}
+
+/**
+ * "Are you sure?" for what cannot be undone: the question, yes and no. Focus moves to "no"
+ * when it opens (Escape says no too), so a stray Enter does nothing it would regret.
+ */
+export function Confirm(props: { name: string; question: string; yes: string; no: string; busy: boolean; onYes: () => void; onNo: () => void }) {
+  const no = useRef<HTMLButtonElement>(null);
+  useEffect(() => no.current?.focus(), []);
+  return (
+    <div
+      class="community-confirm"
+      role="alertdialog"
+      aria-labelledby={`${props.name}-question`}
+      data-testid={props.name}
+      onKeyDown={(e) => e.key === "Escape" && props.onNo()}
+    >
+      <p id={`${props.name}-question`}>{props.question}</p>
+      <button type="button" class="community-danger-solid" disabled={props.busy} onClick={props.onYes} data-testid={`${props.name}-yes`}>
+        {props.yes}
+      </button>{" "}
+      <button type="button" class="secondary" ref={no} onClick={props.onNo}>
+        {props.no}
+      </button>
+    </div>
   );
 }

@@ -7,7 +7,7 @@ import { useMessages, useT } from "../i18n";
 import { Loaded, useLoad } from "../load";
 import { go, href } from "../router";
 import { Card, fieldErrors, ProblemBanner } from "../screens/form";
-import { inWords, More, TextArea, useDateTime, useMyId, usePaged, useWrite } from "./common";
+import { Confirm, inWords, More, TextArea, useDateTime, useMyId, usePaged, useWrite } from "./common";
 import { Author, type Post } from "./feed";
 import { communityMessages } from "./messages";
 
@@ -99,7 +99,7 @@ function PostBody(props: { post: Post; onChange: (p: Post) => void }) {
           onClick={() => void toggleLike()}
           data-testid="like"
         >
-          {liked ? m.liked : m.like}
+          {m.like}
         </button>
         <span aria-live="polite" data-testid="like-count" data-count={p.likeCount}>
           {m.likeState(liked, p.likeCount)}
@@ -116,15 +116,15 @@ function PostBody(props: { post: Post; onChange: (p: Post) => void }) {
         )}
       </div>
       {confirming && (
-        <div class="community-confirm" role="alertdialog" aria-labelledby="confirm-delete" data-testid="confirm-delete">
-          <p id="confirm-delete">{m.confirmDelete}</p>
-          <button type="button" class="community-danger-solid" disabled={busy} onClick={() => void remove()} data-testid="confirm-delete-yes">
-            {m.confirmDeleteYes}
-          </button>{" "}
-          <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-            {m.cancel}
-          </button>
-        </div>
+        <Confirm
+          name="confirm-delete"
+          question={m.confirmDelete}
+          yes={m.confirmDeleteYes}
+          no={m.cancel}
+          busy={busy}
+          onYes={() => void remove()}
+          onNo={() => setConfirming(false)}
+        />
       )}
     </article>
   );

@@ -8,7 +8,7 @@ import { useMessages } from "../i18n";
 import { Loaded, useLoad } from "../load";
 import { href } from "../router";
 import { Card, ProblemBanner } from "../screens/form";
-import { inWords, More, useDateTime, usePaged, useWrite } from "../community/common";
+import { Confirm, inWords, More, useDateTime, usePaged, useWrite } from "../community/common";
 import { shopMessages } from "./messages";
 import { useMoney } from "./programs";
 
@@ -123,15 +123,15 @@ function OrderDetails(props: { order: Order; onChange: (o: Order) => void }) {
         )}
       </p>
       {confirming && (
-        <div class="shop-confirm" role="alertdialog" aria-labelledby="confirm-cancel" data-testid="confirm-cancel">
-          <p id="confirm-cancel">{m.confirmCancel}</p>
-          <button type="button" disabled={busy} onClick={() => void cancel()} data-testid="confirm-cancel-yes">
-            {m.confirmCancelYes}
-          </button>{" "}
-          <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-            {m.keep}
-          </button>
-        </div>
+        <Confirm
+          name="confirm-cancel"
+          question={m.confirmCancel}
+          yes={m.confirmCancelYes}
+          no={m.keep}
+          busy={busy}
+          onYes={() => void cancel()}
+          onNo={() => setConfirming(false)}
+        />
       )}
       <p class="switch">
         <a href={href("shop/orders")}>{m.ordersTitle}</a> · <a href={href("shop")}>{m.backToShop}</a>
