@@ -16,9 +16,9 @@ import {
   likeCount,
   openFeed,
   openPost,
+  publish,
   signInAs,
   signUpStudent,
-  writePost,
 } from "./flows/community.mjs";
 
 useCloud();
@@ -62,12 +62,7 @@ for (const w of WIDTHS) {
       await fillNewPost(a.page, t);
       await shot(a.page, "community-write", w);
       await fitsWidth(a.page, w);
-      const postId = await a.page
-        .locator('[data-testid="post-form"] button[type="submit"]')
-        .click()
-        .then(() => a.page.waitForURL(/#\/community\/posts\/[0-9A-Z]{26}$/))
-        .then(() => a.page.url().split("/").pop());
-      await a.page.getByTestId("post").waitFor();
+      const postId = await publish(a.page);
       assert.equal(await a.page.locator("#screen-title").textContent(), t.title);
       assert.equal(await a.page.getByTestId("post-body").textContent(), t.body, "line breaks kept");
 
@@ -132,7 +127,7 @@ for (const w of WIDTHS) {
     }
   });
 
-  test(`${w.width} px (${w.lang}): empty fields show their errors next to them; what was typed stays`, async () => {
+  test(`${w.width} px (${w.lang}): empty fields (a post's, a comment's) show their errors next to them; what was typed stays`, async () => {
     const student = await signUpStudent(t.author, `empty${w.width}@example.com`, w.lang);
     const { context, page, errors } = await newPage(w);
     try {
@@ -147,6 +142,15 @@ for (const w of WIDTHS) {
       assert.equal(await page.locator("#field-body").inputValue(), "   ");
       assert.match(page.url(), /#\/community\/new$/);
       await fitsWidth(page, w);
+      // A comment of white space only: its error next to the comment field, the text kept.
+      const post = await apiAs(student, "POST", "/v1/community/posts", { title: "comment errors", body: "." });
+      await openPost(page, post.body.id);
+      await page.locator("#field-comment").fill("  ");
+      await page.locator('[data-testid="comment-form"] button[type="submit"]').click();
+      await page.locator('[data-field-error="comment"]').waitFor();
+      assert.equal(await page.locator("#field-comment").getAttribute("aria-invalid"), "true");
+      assert.equal(await page.locator("#field-comment").inputValue(), "  ");
+      assert.equal(await page.getByTestId("comment").count(), 0);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

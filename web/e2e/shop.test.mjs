@@ -98,13 +98,14 @@ for (const w of WIDTHS) {
     }
   });
 
-  test(`${w.width} px (${w.lang}): a confirmed order is cancelled (refunded) and its lessons close`, async () => {
+  test(`${w.width} px (${w.lang}): a passing payment error still confirms; the order is cancelled (refunded) and its lessons close`, async () => {
     const student = await signUpStudent(canceller, `cancel${w.width}@example.com`, w.lang);
     const { context, page, errors } = await newPage(w);
     try {
       await signInAs(page, student, "shop");
       await openPrograms(page);
-      const orderId = await buy(page, DEMO_PRODUCT, "tok_ok");
+      // tok_error: the provider fails once, the payment is tried again, and it captures.
+      const orderId = await buy(page, DEMO_PRODUCT, "tok_error");
       assert.equal((await orderSettles(page)).status, "confirmed");
       await lessonsBecome(page, true);
       await page.goto(`${base}/#/shop/orders/${orderId}`);

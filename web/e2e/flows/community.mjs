@@ -74,13 +74,18 @@ export async function fillNewPost(page, { title, body }) {
   await page.locator("#field-body").fill(body);
 }
 
-/** Writes a post through the write screen; answers its id once its page shows. */
-export async function writePost(page, post) {
-  await fillNewPost(page, post);
+/** Publishes the filled write screen; answers the post's id once its page shows. */
+export async function publish(page) {
   await page.locator('[data-testid="post-form"] button[type="submit"]').click();
   await page.waitForURL(/#\/community\/posts\/[0-9A-Z]{26}$/);
   await page.getByTestId("post").waitFor();
   return page.url().split("/").pop();
+}
+
+/** Writes a post through the write screen; answers its id once its page shows. */
+export async function writePost(page, post) {
+  await fillNewPost(page, post);
+  return publish(page);
 }
 
 /** Opens a post's page and waits for it and its comments. */
