@@ -92,6 +92,8 @@ for (const w of WIDTHS) {
       assert.equal(await openLessons(page), false);
       assert.ok((await page.getByTestId("buy-program").count()) > 0);
       assert.equal(await page.getByTestId("open-lesson").count(), 0);
+      await shot(page, "shop-lessons-locked", w);
+      await fitsWidth(page, w);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();
@@ -118,6 +120,8 @@ for (const w of WIDTHS) {
       await page.goto(`${base}/#/shop/orders`);
       await page.getByTestId("orders").waitFor();
       assert.equal(await page.locator(`.shop-order a[href$="${orderId}"]`).count(), 1);
+      await shot(page, "shop-orders", w);
+      await fitsWidth(page, w);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

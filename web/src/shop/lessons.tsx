@@ -16,8 +16,18 @@ type ModuleSummary = components["schemas"]["ModuleSummary"];
 type Enrollment = components["schemas"]["Enrollment"];
 type Page<T> = { items: T[]; nextCursor: string | null };
 
+/** A padlock beside a locked lesson (the word "locked" is on its program). */
+function LockIcon() {
+  return (
+    <svg class="shop-lock" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+      <rect x="3" y="7" width="10" height="8" rx="1.5" fill="currentColor" />
+      <path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="currentColor" stroke-width="1.6" />
+    </svg>
+  );
+}
+
 /** Every page of a list (these lists are short: a catalogue, the student's programs). */
-async function all<T>(page: (cursor?: string) => Promise<{ data?: Page<T>; error?: unknown; response: Response }>) {
+export async function all<T>(page: (cursor?: string) => Promise<{ data?: Page<T>; error?: unknown; response: Response }>) {
   const items: T[] = [];
   let cursor: string | undefined;
   for (;;) {
@@ -75,7 +85,7 @@ export function Lessons() {
                         m.enrolledAt(when(enrollment.enrolledAt))
                       ) : (
                         <>
-                          {m.lockedText}{" "}
+                          {m.programLockedText}{" "}
                           {product && (
                             <a href={href(`shop/products/${product.id}`)} data-testid="buy-program">
                               {m.buyProgram}
@@ -99,9 +109,7 @@ export function Lessons() {
                                 <span class="visually-hidden">: {x.title}</span>
                               </a>
                             ) : (
-                              <span class="shop-muted" aria-hidden="true">
-                                🔒
-                              </span>
+                              <LockIcon />
                             )}
                           </li>
                         ))}

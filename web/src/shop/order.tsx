@@ -9,6 +9,7 @@ import { Loaded, useLoad } from "../load";
 import { href } from "../router";
 import { Card, ProblemBanner } from "../screens/form";
 import { Confirm, inWords, More, useDateTime, usePaged, useWrite } from "../community/common";
+import { all } from "./lessons";
 import { shopMessages } from "./messages";
 import { useMoney } from "./programs";
 
@@ -145,6 +146,9 @@ export function Orders() {
   const money = useMoney();
   const when = useDateTime();
   const list = usePaged((cursor) => api.GET("/v1/orders", { params: { query: { cursor } } }));
+  // The orders name their product by id only: the catalogue (a few products) names them.
+  const products = useLoad(() => all((cursor) => api.GET("/v1/products", { params: { query: { cursor, limit: 100 } } })));
+  const nameOf = (id: string) => products.data?.find((p) => p.id === id)?.name ?? id;
   return (
     <Card title={m.ordersTitle} wide>
       <Loaded load={list.first}>
@@ -155,11 +159,13 @@ export function Orders() {
             <>
               <ul class="shop-orders" data-testid="orders">
                 {list.items.map((o) => (
-                  <li key={o.id} class="shop-order">
-                    <a href={href(`shop/orders/${o.id}`)}>
-                      <time dateTime={o.createdAt}>{when(o.createdAt)}</time>
+                  <li key={o.id} class="shop-order" data-testid="order">
+                    <a class="shop-order-name" href={href(`shop/orders/${o.id}`)}>
+                      {nameOf(o.productId)}
                     </a>
-                    <span>{o.total ? money(o.total) : "–"}</span>
+                    <span class="shop-muted">
+                      <time dateTime={o.createdAt}>{when(o.createdAt)}</time> · {o.total ? money(o.total) : "–"}
+                    </span>
                     <span class={`shop-tag shop-status-${settled(o) ? o.status : "pending"}`}>{headline(o, m)}</span>
                   </li>
                 ))}
