@@ -76,7 +76,8 @@ check: tools build
 sam-validate: tools
 	sam validate --lint --template template.yaml
 
-# Unit, handler (events/ against the DynamoDB emulator) and end-to-end tests (the local cloud).
+# Unit, handler (events/ against the DynamoDB emulator) and end-to-end tests (the local cloud);
+# the longest end-to-end target runs beside the rest (tools/test/unit.py).
 # The end-to-end tests' clouds record here which functions they routed a request to; the
 # check after the tests fails for an HTTP function no end-to-end test reached
 # (docs/adding-an-endpoint.md, step 8).
@@ -84,7 +85,7 @@ E2E_ROUTES := $(CARGO_TARGET_DIR)/e2e-routes
 
 unit: tools build
 	rm -rf $(E2E_ROUTES)
-	E2E_ROUTE_LOG_DIR=$(abspath $(E2E_ROUTES)) $(LINTED) cargo test --workspace --features api/assemble --no-fail-fast
+	E2E_ROUTE_LOG_DIR=$(abspath $(E2E_ROUTES)) $(LINTED) python3 tools/test/unit.py --workspace --features api/assemble
 	$(LOCALCLOUD) check --template template.yaml --e2e-routes $(E2E_ROUTES)
 
 # ---- the API contract (docs/contract-testing.md).
