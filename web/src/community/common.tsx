@@ -27,30 +27,14 @@ export function useMyId(): string | null {
   return session.user?.id ?? null;
 }
 
-/** A problem with the area's own sentence for its known codes (shown by ProblemBanner as the detail). */
+/**
+ * A problem with the area's own sentence for its known codes, as its detail: for <Loaded>,
+ * whose banner takes no `messages` (the screens' own banners pass `messages`).
+ */
 export function inWords(problem: Shown | null, words: Record<string, string>): Shown | null {
   if (!problem) return null;
   const sentence = words[problem.code];
   return sentence ? { ...problem, detail: sentence } : problem;
-}
-
-/**
- * A write (a form's submit, a button): `run` answers the data or null and keeps the problem
- * to show; `retry` repeats the last one (for the banner's retry on network loss and 5xx).
- */
-export function useWrite() {
-  const [problem, setProblem] = useState<Shown | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [last, setLast] = useState<(() => Promise<unknown>) | null>(null);
-  async function run<T>(request: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T | null> {
-    setLast(() => () => run(request));
-    setBusy(true);
-    const o = await call(request());
-    setBusy(false);
-    setProblem(o.problem);
-    return o.data;
-  }
-  return { problem, busy, run, retry: () => void last?.() };
 }
 
 type Page<T> = { items: T[]; nextCursor: string | null };

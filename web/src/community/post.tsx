@@ -4,10 +4,10 @@
 import { useState } from "preact/hooks";
 import { api } from "../api/client";
 import { useMessages, useT } from "../i18n";
-import { Loaded, useLoad } from "../load";
+import { Loaded, useAction, useLoad } from "../load";
 import { go, href } from "../router";
 import { Card, fieldErrors, ProblemBanner } from "../screens/form";
-import { Confirm, inWords, More, TextArea, useDateTime, useMyId, usePaged, useWrite } from "./common";
+import { Confirm, inWords, More, TextArea, useDateTime, useMyId, usePaged } from "./common";
 import { Author, type Post } from "./feed";
 import { communityMessages } from "./messages";
 
@@ -58,7 +58,7 @@ function PostBody(props: { post: Post; onChange: (p: Post) => void }) {
   const myId = useMyId();
   const p = props.post;
   const [liked, setLiked] = useState(() => likedHere().has(p.id));
-  const { problem, busy, run, retry } = useWrite();
+  const { problem, busy, run, retry } = useAction();
   const [confirming, setConfirming] = useState(false);
   const mine = myId !== null && p.authorId === myId;
   const path = { params: { path: { id: p.id } } };
@@ -89,7 +89,7 @@ function PostBody(props: { post: Post; onChange: (p: Post) => void }) {
       <div class="community-body" data-testid="post-body">
         {p.body}
       </div>
-      <ProblemBanner problem={inWords(problem, m.problems)} onRetry={retry} />
+      <ProblemBanner problem={problem} messages={m.problems} onRetry={retry} />
       <div class="community-toolbar">
         <button
           type="button"
@@ -141,7 +141,7 @@ function Comments(props: { post: Post; onAdded: () => void }) {
     [id],
   );
   const [body, setBody] = useState("");
-  const { problem, busy, run, retry } = useWrite();
+  const { problem, busy, run, retry } = useAction();
   const errors = fieldErrors(problem, m.commentFieldMessages);
 
   async function submit(e: Event) {
@@ -180,7 +180,7 @@ function Comments(props: { post: Post; onAdded: () => void }) {
           </>
         )}
       </Loaded>
-      <ProblemBanner problem={inWords(problem, m.problems)} onRetry={retry} />
+      <ProblemBanner problem={problem} messages={m.problems} onRetry={retry} />
       <form noValidate onSubmit={(e) => void submit(e)} data-testid="comment-form">
         <TextArea name="comment" label={m.commentLabel} value={body} hint={m.commentHint} error={errors.body} rows={3} onInput={setBody} />
         <button type="submit" disabled={busy}>

@@ -3,10 +3,10 @@
 import { useState } from "preact/hooks";
 import { api } from "../api/client";
 import { useMessages, useT } from "../i18n";
-import { Loaded, useLoad } from "../load";
+import { Loaded, useAction, useLoad } from "../load";
 import { go, href } from "../router";
 import { Card, Field, fieldErrors, ProblemBanner } from "../screens/form";
-import { inWords, TextArea, useWrite } from "./common";
+import { inWords, TextArea } from "./common";
 import type { Post } from "./feed";
 import { communityMessages } from "./messages";
 
@@ -20,7 +20,7 @@ function PostForm(props: {
   const m = useMessages(communityMessages);
   const [title, setTitle] = useState(props.initial?.title ?? "");
   const [body, setBody] = useState(props.initial?.body ?? "");
-  const { problem, busy, run, retry } = useWrite();
+  const { problem, busy, run, retry } = useAction();
   const errors = fieldErrors(problem, m.fieldMessages);
   async function submit(e: Event) {
     e.preventDefault();
@@ -29,7 +29,7 @@ function PostForm(props: {
   }
   return (
     <>
-      <ProblemBanner problem={inWords(problem, m.problems)} onRetry={retry} />
+      <ProblemBanner problem={problem} messages={m.problems} onRetry={retry} />
       <form noValidate onSubmit={(e) => void submit(e)} data-testid="post-form">
         <Field name="title" label={m.titleLabel} value={title} hint={m.titleHint} error={errors.title} onInput={setTitle} />
         <TextArea name="body" label={m.bodyLabel} value={body} hint={m.bodyHint} error={errors.body} rows={8} onInput={setBody} />

@@ -5,10 +5,10 @@ import { useEffect, useState } from "preact/hooks";
 import type { components } from "../api/schema";
 import { api } from "../api/client";
 import { useMessages } from "../i18n";
-import { Loaded, useLoad } from "../load";
+import { Loaded, useAction, useLoad } from "../load";
 import { href } from "../router";
 import { Card, ProblemBanner } from "../screens/form";
-import { Confirm, inWords, More, useDateTime, usePaged, useWrite } from "../community/common";
+import { Confirm, inWords, More, useDateTime, usePaged } from "../community/common";
 import { all } from "./lessons";
 import { shopMessages } from "./messages";
 import { useMoney } from "./programs";
@@ -58,7 +58,7 @@ function OrderDetails(props: { order: Order; onChange: (o: Order) => void }) {
   const o = props.order;
   const name = useProductName(o.productId);
   const [confirming, setConfirming] = useState(false);
-  const { problem, busy, run, retry } = useWrite();
+  const { problem, busy, run, retry } = useAction();
   const cancellable = o.status === "confirmed" && o.step === "done";
   const done = settled(o);
   const failed = o.status === "cancelled" || o.status === "rejected";
@@ -105,7 +105,7 @@ function OrderDetails(props: { order: Order; onChange: (o: Order) => void }) {
           <time dateTime={o.createdAt}>{when(o.createdAt)}</time>
         </dd>
       </dl>
-      <ProblemBanner problem={inWords(problem, m.problems)} onRetry={retry} />
+      <ProblemBanner problem={problem} messages={m.problems} onRetry={retry} />
       <p class="shop-links">
         {o.status === "confirmed" && done && !o.reason && (
           <a class="shop-button" href={href("shop/lessons")} data-testid="open-lessons">

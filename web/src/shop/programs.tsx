@@ -4,10 +4,10 @@ import { useState } from "preact/hooks";
 import type { components } from "../api/schema";
 import { api } from "../api/client";
 import { useLang, useMessages, useT } from "../i18n";
-import { Loaded, useLoad } from "../load";
+import { Loaded, useAction, useLoad } from "../load";
 import { go, href } from "../router";
 import { Card, fieldErrors, ProblemBanner } from "../screens/form";
-import { FieldBox, inWords, More, usePaged, useWrite } from "../community/common";
+import { FieldBox, inWords, More, usePaged } from "../community/common";
 import { shopMessages } from "./messages";
 
 export type Product = components["schemas"]["Product"];
@@ -90,7 +90,7 @@ function BuyForm(props: { product: Product }) {
   const [token, setToken] = useState<string>("tok_ok");
   // One key per intended purchase: a retry of the same one replays its answer (no second order).
   const [key, setKey] = useState(newKey);
-  const { problem, busy, run, retry } = useWrite();
+  const { problem, busy, run, retry } = useAction();
   const n = Number(quantity);
   const valid = Number.isInteger(n) && n >= 1 && n <= 100;
   const errors = fieldErrors(problem, { quantity: m.quantityError });
@@ -120,7 +120,7 @@ function BuyForm(props: { product: Product }) {
         {p.name}
       </h2>
       <p class="shop-price">{money(p.price)}</p>
-      <ProblemBanner problem={inWords(problem, m.problems)} onRetry={retry} />
+      <ProblemBanner problem={problem} messages={m.problems} onRetry={retry} />
       <form noValidate onSubmit={(e) => void submit(e)} data-testid="buy-form">
         <FieldBox
           name="quantity"
