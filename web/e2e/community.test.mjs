@@ -16,6 +16,7 @@ import {
   likeCount,
   openFeed,
   openPost,
+  postCommentLike,
   publish,
   signInAs,
   signUpStudent,
@@ -127,7 +128,7 @@ for (const w of WIDTHS) {
     }
   });
 
-  test(`${w.width} px (${w.lang}): empty fields (a post's, a comment's) show their errors next to them; what was typed stays`, async () => {
+  test(`${w.width} px (${w.lang}): empty fields (a post's, a comment's) show their errors next to them, what was typed stays; then one's own post, commented and liked`, async () => {
     const student = await signUpStudent(t.author, `empty${w.width}@example.com`, w.lang);
     const { context, page, errors } = await newPage(w);
     try {
@@ -151,6 +152,10 @@ for (const w of WIDTHS) {
       assert.equal(await page.locator("#field-comment").getAttribute("aria-invalid"), "true");
       assert.equal(await page.locator("#field-comment").inputValue(), "  ");
       assert.equal(await page.getByTestId("comment").count(), 0);
+      // The whole journey's community part: one's own post, commented and liked.
+      const own = await postCommentLike(page, { title: t.title, body: t.body, comment: t.comment });
+      assert.equal(await page.getByTestId("comment").count(), 1);
+      assert.equal((await apiAs(student, "GET", `/v1/community/posts/${own}`)).body.commentCount, 1);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

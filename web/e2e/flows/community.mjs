@@ -137,3 +137,16 @@ export async function deletePost(page) {
   await page.waitForURL(/#\/community$/);
   await page.getByTestId("write-post").waitFor();
 }
+
+/**
+ * The whole journey's community part for one student: writes a post, comments on it and
+ * likes it; answers the post's id with the page on the post.
+ */
+export async function postCommentLike(page, { title, body, comment: text }) {
+  const postId = await writePost(page, { title, body });
+  await openPost(page, postId);
+  await comment(page, text);
+  await like(page);
+  assert.equal(await likeCount(page), 1);
+  return postId;
+}

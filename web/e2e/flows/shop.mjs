@@ -71,3 +71,27 @@ export async function openLesson(page, programId = DEMO_PROGRAM) {
   await page.locator(`[data-program-id="${programId}"] [data-testid="open-lesson"]`).first().click();
   await page.getByTestId("lesson-open").waitFor();
 }
+
+/** Enrollment follows the order's events: opens the lessons until the program is `open` (or locked). */
+export async function lessonsBecome(page, open, programId = DEMO_PROGRAM) {
+  const deadline = Date.now() + 30_000;
+  while ((await openLessons(page, programId)) !== open) {
+    assert.ok(Date.now() < deadline, `the program did not become ${open ? "open" : "locked"} within 30 s`);
+    await page.waitForTimeout(500);
+  }
+}
+
+/**
+ * The whole journey's shop part: buys the demo program with the approving sandbox token,
+ * waits until the order is confirmed and the program open, and opens a premium lesson.
+ * Answers the order's id.
+ */
+export async function buyProgramAndOpenLesson(page) {
+  await openPrograms(page);
+  const orderId = await buy(page, DEMO_PRODUCT, "tok_ok");
+  const settled = await orderSettles(page);
+  assert.equal(settled.status, "confirmed");
+  await lessonsBecome(page, true);
+  await openLesson(page);
+  return orderId;
+}
