@@ -104,6 +104,31 @@ where
     }
 }
 
+/// Waits until `measure` reaches `target`, for as long as it keeps growing: panics with `what`
+/// when it has not grown for [`PATIENCE`]. For work whose length depends on the machine's load
+/// (a thousand messages), where only a stall is a failure.
+pub async fn while_progressing<F, Fut>(what: &str, target: i64, mut measure: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = i64>,
+{
+    let (mut best, mut deadline) = (i64::MIN, Instant::now() + PATIENCE);
+    loop {
+        let now = measure().await;
+        if now >= target {
+            return;
+        }
+        if now > best {
+            (best, deadline) = (now, Instant::now() + PATIENCE);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: stuck at {best} of {target} for {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Waits until every message of the notifications queue has been handled for good.
 pub async fn drained(t: &TestCloud) {
     eventually("the notifications queue to drain", || async {

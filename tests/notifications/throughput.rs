@@ -11,7 +11,7 @@ use e2e::{Session, TestCloud};
 use serde_json::{Value, json};
 
 use crate::provider::Provider;
-use crate::{QUEUE, cloud, drained, enable_kakao, eventually, queue_url, user};
+use crate::{QUEUE, cloud, drained, enable_kakao, eventually, queue_url, user, while_progressing};
 
 const MESSAGES: usize = 1_000;
 const DUPLICATES: usize = MESSAGES / 10;
@@ -172,8 +172,8 @@ async fn a_thousand_messages_with_duplicates_and_failures_arrive_exactly_once() 
     let sent = started.elapsed();
 
     let expected_unread = (UNIQUE + USERS) as i64;
-    eventually("every event in an inbox", || async {
-        unread_total(&t, &users).await >= expected_unread
+    while_progressing("every event in an inbox", expected_unread, || {
+        unread_total(&t, &users)
     })
     .await;
     let stored = started.elapsed();
