@@ -104,8 +104,10 @@ where
     let handle = &handle;
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: lambda_runtime::LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
-            Ok::<_, std::convert::Infallible>(handle(app.clone(), event.payload).await)
+        move |event: lambda_runtime::LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| {
+            crate::invocation::handle(event, move |event| async move {
+                Ok::<_, std::convert::Infallible>(handle(app.clone(), event.payload).await)
+            })
         },
     ))
     .await

@@ -58,8 +58,15 @@ fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
 
 /// A client that has not connected yet: its first request opens the connection. Functions
 /// use [`connect`]; tests and tools that build clients for the emulator may use this.
+///
+/// Every operation it sends asks for its consumed capacity, which the current invocation
+/// counts ([`crate::metering::DynamoCapacity`]): the answer grows by a few bytes, the cost
+/// nothing.
 pub fn client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(config)
+    let conf = aws_sdk_dynamodb::config::Builder::from(config)
+        .interceptor(crate::metering::DynamoCapacity)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(conf)
 }
 
 /// The function's DynamoDB client, its connection opened during init (see [`crate::warm`]).

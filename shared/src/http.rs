@@ -15,6 +15,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tracing::Instrument;
 
+use crate::flow::Flow;
+use crate::invocation::Invocation;
 use crate::problem::{ApiError, FieldError};
 use crate::telemetry;
 
@@ -39,6 +41,10 @@ where
 }
 
 /// One request through `handler`: what [`serve`] does per invocation, callable from tests.
+/// The request starts a flow ([`crate::flow`]) whose correlation id is its request id (the
+/// `x-request-id` the client sees), so the events it causes and every hop after carry it.
+/// Its one EMF line: latency and errors by route, and what it consumed
+/// ([`crate::invocation`]).
 pub async fn respond<F, Fut>(req: Request, handler: &F) -> Response<Body>
 where
     F: Fn(Request) -> Fut,
@@ -47,8 +53,28 @@ where
     let started = Instant::now();
     let request_id = request_id(&req);
     let route = route_key(&req);
-    let span = tracing::info_span!("request", requestId = %request_id, route = %route);
-    let result = handler(req).instrument(span.clone()).await;
+    let invocation = match req.lambda_context_ref() {
+        Some(context) => Invocation::of(context),
+        None => Invocation::new("", None),
+    };
+    let trace_header = invocation.trace_header().map(str::to_owned).or_else(|| {
+        req.headers()
+            .get("x-amzn-trace-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let flow = Flow::new(request_id.clone(), trace_header);
+    invocation.handles(&request_id);
+    let span = tracing::info_span!(
+        "request",
+        requestId = %request_id,
+        correlationId = %request_id,
+        route = %route
+    );
+    let result = invocation
+        .clone()
+        .run(flow.scope(handler(req)).instrument(span.clone()))
+        .await;
     let _entered = span.enter();
     let mut response = match result {
         Ok(response) => response,
@@ -81,7 +107,10 @@ where
         latencyMs = elapsed.as_secs_f64() * 1e3,
         "request handled"
     );
-    telemetry::emit_request_metrics(&route, status, elapsed);
+    invocation.emit(
+        &telemetry::request_metrics(status, elapsed),
+        &[("Route", &route)],
+    );
     response
 }
 

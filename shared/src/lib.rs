@@ -3,7 +3,8 @@
 //! parsing ([`http`]), problem+json errors ([`problem`]), access tokens ([`auth`]), list
 //! cursors ([`cursor`]), idempotent creation ([`idempotency`]), events, the outbox and its
 //! relay ([`events`], [`outbox`]), an account's erasure everywhere ([`erasure`]), the order saga's messages ([`saga`]), money ([`money`]), the SQS batch helper ([`sqs_batch`]), DynamoDB helpers
-//! ([`dynamo`]), telemetry ([`telemetry`]), configuration ([`config`]), time ([`clock`]) and
+//! ([`dynamo`]), telemetry ([`telemetry`]), the flow a request starts and every hop follows
+//! ([`flow`]), one invocation and what it consumed ([`invocation`], [`metering`]), configuration ([`config`]), time ([`clock`]) and
 //! the local cloud's fault-injection points ([`fault`]). Clients open their connections during
 //! init ([`warm`], through [`dynamo::connect`] and the outbox relay).
 
@@ -16,10 +17,13 @@ pub mod dynamo;
 pub mod erasure;
 pub mod events;
 pub mod fault;
+pub mod flow;
 pub mod http;
 #[cfg(feature = "https")]
 pub mod https;
 pub mod idempotency;
+pub mod invocation;
+pub mod metering;
 pub mod money;
 pub mod openapi;
 pub mod outbox;

@@ -17,13 +17,17 @@ use std::collections::HashMap;
 use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
-use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_sdk_sqs::types::{
+    MessageAttributeValue, MessageSystemAttributeNameForSends, MessageSystemAttributeValue,
+};
 use serde_dynamo::AttributeValue as StreamValue;
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 use crate::config::ConfigError;
 use crate::dynamo::{EXPIRES_AT, PK, SK, n, s};
-use crate::events::{Envelope, MessageKind};
+use crate::events::{Envelope, MessageKind, correlation_of};
+use crate::flow::Flow;
 use crate::store::StoreError;
 use crate::telemetry::{Metric, emit};
 
@@ -32,6 +36,11 @@ pub const PK_PREFIX: &str = "OUTBOX#";
 /// stream record (24 h) and then goes.
 const RETENTION_SECONDS: i64 = 7 * 24 * 3600;
 const ENV_PREFIX: &str = "OUTBOX_QUEUE_";
+/// The item's attributes that say which flow it belongs to ([`crate::flow`]): the
+/// envelope's correlation id, and the X-Ray header of the hop that wrote it (when it had
+/// one), which the relay hands to SQS as the message's `AWSTraceHeader`.
+pub const CORRELATION_ID: &str = "correlationId";
+pub const TRACE_HEADER: &str = "traceHeader";
 
 /// The transaction items that publish `envelope` to each of `queues`.
 pub fn items<T: MessageKind>(
@@ -41,6 +50,7 @@ pub fn items<T: MessageKind>(
     now: OffsetDateTime,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let body = serde_json::to_string(envelope).map_err(StoreError::corrupt)?;
+    let trace_header = crate::flow::trace_header();
     queues
         .iter()
         .map(|queue| {
@@ -50,11 +60,15 @@ pub fn items<T: MessageKind>(
                 .item(SK, s(*queue))
                 .item("queue", s(*queue))
                 .item("eventType", s(envelope.event_type.as_str()))
+                .item(CORRELATION_ID, s(envelope.correlation()))
                 .item("body", s(body.clone()))
                 .item(EXPIRES_AT, n(now.unix_timestamp() + RETENTION_SECONDS))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(StoreError::corrupt)?;
+                .condition_expression("attribute_not_exists(pk)");
+            let put = match &trace_header {
+                Some(header) => put.item(TRACE_HEADER, s(header)),
+                None => put,
+            };
+            let put = put.build().map_err(StoreError::corrupt)?;
             Ok(TransactWriteItem::builder().put(put).build())
         })
         .collect()
@@ -81,6 +95,7 @@ enum Outgoing<'a> {
         body: &'a str,
         /// The item's key (`pk`, `sk`): deleted once sent.
         key: (&'a str, &'a str),
+        flow: Flow,
     },
     /// Not an outbox insert: nothing to do.
     Skip,
@@ -165,16 +180,39 @@ impl Relay {
                     event_type,
                     body,
                     key,
+                    flow,
                 } => {
-                    if let Err(why) = self.send(queue, event_type, body).await {
-                        tracing::error!(queue, why = %why, "outbox publish failed; the batch will be retried from here");
+                    let span = tracing::info_span!(
+                        "outbox item",
+                        correlationId = %flow.correlation_id,
+                        queue,
+                        eventType = event_type
+                    );
+                    let trace_header = flow.trace_header.clone();
+                    crate::invocation::handles(&flow.correlation_id);
+                    let sent = flow
+                        .scope(async {
+                            let sent = self
+                                .send(queue, event_type, body, trace_header.as_deref())
+                                .await;
+                            match &sent {
+                                Ok(()) => self.delete_sent(record, key).await,
+                                Err(why) => tracing::error!(
+                                    why = %why,
+                                    "outbox publish failed; the batch will be retried from here"
+                                ),
+                            }
+                            sent
+                        })
+                        .instrument(span)
+                        .await;
+                    if sent.is_err() {
                         let mut failure = DynamoDbBatchItemFailure::default();
                         failure.item_identifier = record.change.sequence_number.clone();
                         response.batch_item_failures.push(failure);
                         break;
                     }
                     published += 1.0;
-                    self.delete_sent(record, key).await;
                 }
             }
         }
@@ -214,7 +252,13 @@ impl Relay {
         }
     }
 
-    async fn send(&self, queue: &str, event_type: &str, body: &str) -> Result<(), String> {
+    async fn send(
+        &self,
+        queue: &str,
+        event_type: &str,
+        body: &str,
+        trace_header: Option<&str>,
+    ) -> Result<(), String> {
         let url = self
             .routes
             .get(queue)
@@ -224,11 +268,24 @@ impl Relay {
             .string_value(event_type)
             .build()
             .map_err(|e| e.to_string())?;
-        self.sqs
+        let mut message = self
+            .sqs
             .send_message()
             .queue_url(url)
             .message_body(body)
-            .message_attributes("type", type_attribute)
+            .message_attributes("type", type_attribute);
+        if let Some(header) = trace_header {
+            let value = MessageSystemAttributeValue::builder()
+                .data_type("String")
+                .string_value(header)
+                .build()
+                .map_err(|e| e.to_string())?;
+            message = message.message_system_attributes(
+                MessageSystemAttributeNameForSends::AwsTraceHeader,
+                value,
+            );
+        }
+        message
             .send()
             .await
             .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
@@ -239,15 +296,17 @@ impl Relay {
 /// The whole main of a domain's relay function.
 pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
     let config = crate::dynamo::sdk_config().await;
-    let relay = Relay::from_env(aws_sdk_sqs::Client::new(&config))?
-        .deleting_sent_items(aws_sdk_dynamodb::Client::new(&config));
+    let relay = Relay::from_env(crate::metering::sqs_client(&config))?
+        .deleting_sent_items(crate::dynamo::client(&config));
     relay.warm().await;
     let relay = &relay;
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: lambda_runtime::LambdaEvent<StreamEvent>| async move {
-            let response = relay.publish(event.payload).await;
-            crate::fault::point(Some(&event.context), "after_publish");
-            Ok::<_, std::convert::Infallible>(response)
+        move |event: lambda_runtime::LambdaEvent<StreamEvent>| {
+            crate::invocation::handle(event, move |event| async move {
+                let response = relay.publish(event.payload).await;
+                crate::fault::point(Some(&event.context), "after_publish");
+                Ok::<_, std::convert::Infallible>(response)
+            })
         },
     ))
     .await
@@ -269,12 +328,22 @@ fn outgoing(record: &EventRecord) -> Outgoing<'_> {
         text("body"),
         text(PK).zip(text(SK)),
     ) {
-        (Some(queue), Some(event_type), Some(body), Some(key)) => Outgoing::Send {
-            queue,
-            event_type,
-            body,
-            key,
-        },
+        (Some(queue), Some(event_type), Some(body), Some(key)) => {
+            // An item written before items carried their flow: the body names it.
+            let correlation_id = text(CORRELATION_ID)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .or_else(|| correlation_of(body))
+                .unwrap_or_else(|| key.0.trim_start_matches(PK_PREFIX).to_owned());
+            let trace_header = text(TRACE_HEADER).map(str::to_owned);
+            Outgoing::Send {
+                queue,
+                event_type,
+                body,
+                key,
+                flow: Flow::new(correlation_id, trace_header),
+            }
+        }
         _ => Outgoing::Malformed("an outbox item needs queue, eventType and body"),
     }
 }
@@ -363,5 +432,63 @@ mod tests {
                 Some(&format!("OUTBOX#{}", env.id))
             );
         }
+    }
+
+    #[tokio::test]
+    async fn an_item_carries_its_flow_and_trace_header_to_the_relay() {
+        let clock = FixedClock::at(datetime!(2026-11-24 12:00 UTC));
+        let flow = Flow::new(
+            "req-9",
+            Some("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1".into()),
+        );
+        let items = flow
+            .scope(async {
+                let env = Envelope::new(EventType::Welcome, "u1", serde_json::json!({}), &clock);
+                items("t", &env, &["notifications"], clock.now()).unwrap_or_default()
+            })
+            .await;
+        let put = items[0].put().unwrap_or_else(|| panic!("not a put"));
+        let text = |name: &str| put.item().get(name).and_then(|v| v.as_s().ok()).cloned();
+        assert_eq!(text(CORRELATION_ID).as_deref(), Some("req-9"));
+        assert_eq!(
+            text(TRACE_HEADER).as_deref(),
+            Some("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+        );
+
+        // What the relay reads back from the stream image.
+        let image: serde_json::Value = put
+            .item()
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), serde_json::json!({"S": v.as_s().ok()?}))))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        let Outgoing::Send { flow, .. } = outgoing(&record("INSERT", image)) else {
+            panic!("not sent");
+        };
+        assert_eq!(flow.correlation_id, "req-9");
+        assert_eq!(
+            flow.trace_header.as_deref(),
+            Some("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+        );
+    }
+
+    #[test]
+    fn an_item_from_before_correlation_ids_takes_its_flow_from_the_body() {
+        let old = |body: &str| {
+            serde_json::json!({
+                "pk": {"S": "OUTBOX#01JOLD"}, "sk": {"S": "notifications"},
+                "queue": {"S": "notifications"}, "eventType": {"S": "welcome"}, "body": {"S": body}
+            })
+        };
+        let flow_of = |body: &str| match outgoing(&record("INSERT", old(body))) {
+            Outgoing::Send { flow, .. } => (flow.correlation_id, flow.trace_header),
+            _ => panic!("not sent"),
+        };
+        assert_eq!(
+            flow_of(r#"{"id":"01JOLD","correlationId":"req-1"}"#),
+            ("req-1".to_owned(), None)
+        );
+        assert_eq!(flow_of(r#"{"id":"01JOLD"}"#), ("01JOLD".to_owned(), None));
+        assert_eq!(flow_of("{}"), ("01JOLD".to_owned(), None));
     }
 }

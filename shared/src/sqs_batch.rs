@@ -7,8 +7,11 @@ use std::future::Future;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::StreamExt;
+use tracing::Instrument;
 
-use crate::events::{Envelope, MessageKind};
+use crate::events::{Envelope, MessageKind, correlation_of};
+use crate::flow::Flow;
+use crate::invocation::Invocation;
 use crate::telemetry::{Metric, emit};
 
 /// Why one message failed. Either way the message is reported failed and comes back through
@@ -41,6 +44,9 @@ impl MessageError {
     }
 }
 
+/// Handles every message of `event` with `handle`, at most `concurrency` at a time. Each
+/// message runs in the flow its envelope names ([`message_flow`]), under a span that carries
+/// its `correlationId`, and inside the current invocation, which counts what it consumes.
 pub async fn process<F, Fut, E>(event: SqsEvent, concurrency: usize, handle: F) -> SqsBatchResponse
 where
     F: Fn(SqsMessage) -> Fut,
@@ -48,11 +54,27 @@ where
     E: Into<MessageError> + Send + 'static,
 {
     let total = event.records.len();
-    let outcomes: Vec<(Option<String>, Result<(), MessageError>)> =
+    let invocation = Invocation::current();
+    let outcomes: Vec<(Option<String>, String, Result<(), MessageError>)> =
         futures::stream::iter(event.records)
             .map(|message| {
                 let id = message.message_id.clone();
-                let task = tokio::spawn(handle(message));
+                let flow = message_flow(&message, invocation.as_deref());
+                let correlation_id = flow.correlation_id.clone();
+                if let Some(invocation) = &invocation {
+                    invocation.handles(&correlation_id);
+                }
+                let span = tracing::info_span!(
+                    "message",
+                    correlationId = %correlation_id,
+                    messageId = id.as_deref().unwrap_or("")
+                );
+                let work = flow.scope(handle(message)).instrument(span);
+                // A spawned task starts outside the invocation: it joins it again.
+                let task = match &invocation {
+                    Some(invocation) => tokio::spawn(invocation.clone().run(work)),
+                    None => tokio::spawn(work),
+                };
                 async move {
                     let outcome = match task.await {
                         Ok(Ok(())) => Ok(()),
@@ -62,7 +84,7 @@ where
                         }
                         Err(join) => Err(MessageError::retry(join)),
                     };
-                    (id, outcome)
+                    (id, correlation_id, outcome)
                 }
             })
             .buffer_unordered(concurrency.max(1))
@@ -71,11 +93,12 @@ where
 
     let mut response = SqsBatchResponse::default();
     let mut permanent = 0usize;
-    for (id, outcome) in outcomes {
+    for (id, correlation_id, outcome) in outcomes {
         if let Err(e) = outcome {
             permanent += usize::from(!e.retryable);
             tracing::warn!(
                 messageId = id.as_deref().unwrap_or(""),
+                correlationId = correlation_id,
                 why = e.why,
                 retryable = e.retryable,
                 "message failed; it comes back through its queue"
@@ -108,6 +131,27 @@ where
     );
     response
 }
+
+/// The flow a message belongs to: its envelope's `correlationId` (else the envelope's id,
+/// else the message's), with the X-Ray header SQS carried for it (`AWSTraceHeader`), else the
+/// invocation's.
+pub fn message_flow(message: &SqsMessage, invocation: Option<&Invocation>) -> Flow {
+    let correlation_id = message
+        .body
+        .as_deref()
+        .and_then(correlation_of)
+        .or_else(|| message.message_id.clone())
+        .unwrap_or_else(crate::new_id);
+    let trace_header = message
+        .attributes
+        .get(TRACE_HEADER)
+        .cloned()
+        .or_else(|| invocation.and_then(|i| i.trace_header().map(str::to_owned)));
+    Flow::new(correlation_id, trace_header)
+}
+
+/// The SQS system attribute that carries a message's X-Ray trace header.
+pub const TRACE_HEADER: &str = "AWSTraceHeader";
 
 /// The envelope in a message body (`T`: notification events by default, or saga messages).
 pub fn envelope<T: MessageKind>(message: &SqsMessage) -> Result<Envelope<T>, MessageError> {
@@ -164,6 +208,52 @@ mod tests {
         .await;
         assert_eq!(failed_ids(&r), ["m1", "m2"]);
         assert_eq!(seen.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn each_message_runs_in_its_flow_inside_the_invocation() {
+        let mut event = batch(&[
+            r#"{"id":"e1","type":"welcome","correlationId":"req-1","userId":"u","occurredAt":"x","data":{}}"#,
+            r#"{"id":"e2","type":"welcome","userId":"u","occurredAt":"x","data":{}}"#,
+            "not an envelope",
+        ]);
+        event.records[0]
+            .attributes
+            .insert(TRACE_HEADER.into(), "Root=1-a;Sampled=1".into());
+        let invocation = Invocation::new("lambda-1", Some("Root=1-b;Sampled=0".into()));
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let response = invocation
+            .clone()
+            .run(process(event, 3, move |_| {
+                let log = log.clone();
+                async move {
+                    crate::invocation::add_sqs_request();
+                    let flow = (
+                        crate::flow::correlation_id(),
+                        crate::flow::trace_header().unwrap_or_default(),
+                    );
+                    log.lock().unwrap_or_else(|e| e.into_inner()).push(flow);
+                    Ok::<(), MessageError>(())
+                }
+            }))
+            .await;
+        assert!(response.batch_item_failures.is_empty());
+        let mut flows = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        flows.sort();
+        assert_eq!(
+            flows,
+            [
+                ("e2".to_owned(), "Root=1-b;Sampled=0".to_owned()),
+                ("m2".to_owned(), "Root=1-b;Sampled=0".to_owned()),
+                ("req-1".to_owned(), "Root=1-a;Sampled=1".to_owned()),
+            ]
+        );
+        // Every message's task counted into the one invocation.
+        assert_eq!(invocation.usage().sqs_requests, 3);
+        let mut handled = invocation.correlation_ids();
+        handled.sort();
+        assert_eq!(handled, ["e2", "m2", "req-1"]);
     }
 
     #[tokio::test]

@@ -1,6 +1,9 @@
-//! Structured JSON logs (every line inside a request carries its `requestId`, from the
-//! request span) and CloudWatch metrics in the embedded metric format: a JSON line on
-//! stdout that CloudWatch Logs turns into metrics, with no API call and no extra latency.
+//! Structured JSON logs (every line inside a request carries its `requestId` and
+//! `correlationId`, from the request span; a consumer's, a relay's or a seed's, the
+//! `correlationId` of the flow it handles, from the message's span) and CloudWatch metrics in
+//! the embedded metric format: a JSON line on stdout that CloudWatch Logs turns into metrics,
+//! with no API call and no extra latency. An invocation prints one such line at its end
+//! ([`crate::invocation`]); counts made during it join that line.
 //!
 //! Nothing here logs a header or a body: secrets, passwords and tokens only ever travel
 //! in those.
@@ -49,47 +52,87 @@ pub struct Metric<'a> {
 }
 
 /// Emits `metrics` as one EMF record with the function name as the dimension, plus any
-/// extra (dimension, value) pairs.
+/// extra (dimension, value) pairs. Inside an invocation ([`crate::invocation`]), counts with
+/// no extra dimension join the invocation's one line instead of a line of their own.
 pub fn emit(metrics: &[Metric<'_>], dimensions: &[(&str, &str)]) {
-    let line = emf_record(metrics, dimensions, now_millis());
+    if dimensions.is_empty()
+        && metrics.iter().all(|m| m.unit == "Count")
+        && crate::invocation::count(metrics)
+    {
+        return;
+    }
+    let line = emf_record(
+        &[Directive {
+            dimensions,
+            metrics,
+        }],
+        serde_json::Map::new(),
+        now_millis(),
+    );
+    write_line(&line);
+}
+
+/// Writes one JSON line to stdout, where CloudWatch Logs reads it.
+pub(crate) fn write_line(line: &serde_json::Value) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
 }
 
-fn emf_record(
-    metrics: &[Metric<'_>],
-    dimensions: &[(&str, &str)],
+/// Metrics published under the function name and `dimensions`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Directive<'a> {
+    pub dimensions: &'a [(&'a str, &'a str)],
+    pub metrics: &'a [Metric<'a>],
+}
+
+/// One EMF record: every directive's metrics and dimensions, and `properties`, values that
+/// stay in the log line (for Logs Insights) without becoming CloudWatch metrics. A directive
+/// without metrics is left out.
+pub(crate) fn emf_record(
+    directives: &[Directive<'_>],
+    properties: serde_json::Map<String, serde_json::Value>,
     timestamp_ms: u128,
 ) -> serde_json::Value {
-    let mut dimension_names = vec!["FunctionName"];
-    dimension_names.extend(dimensions.iter().map(|(k, _)| *k));
-    let definitions: Vec<_> = metrics
+    let declared: Vec<_> = directives
         .iter()
-        .map(|m| json!({"Name": m.name, "Unit": m.unit}))
+        .filter(|d| !d.metrics.is_empty())
+        .map(|d| {
+            let mut names = vec!["FunctionName"];
+            names.extend(d.dimensions.iter().map(|(k, _)| *k));
+            let definitions: Vec<_> = d
+                .metrics
+                .iter()
+                .map(|m| json!({"Name": m.name, "Unit": m.unit}))
+                .collect();
+            json!({
+                "Namespace": METRICS_NAMESPACE,
+                "Dimensions": [names],
+                "Metrics": definitions,
+            })
+        })
         .collect();
     let mut record = json!({
         "_aws": {
             "Timestamp": timestamp_ms as u64,
-            "CloudWatchMetrics": [{
-                "Namespace": METRICS_NAMESPACE,
-                "Dimensions": [dimension_names],
-                "Metrics": definitions,
-            }],
+            "CloudWatchMetrics": declared,
         },
         "FunctionName": function_name(),
     });
     if let Some(obj) = record.as_object_mut() {
-        for (k, v) in dimensions {
-            obj.insert((*k).to_owned(), json!(v));
+        for d in directives {
+            for (k, v) in d.dimensions {
+                obj.insert((*k).to_owned(), json!(v));
+            }
+            for m in d.metrics {
+                obj.insert(m.name.to_owned(), json!(m.value));
+            }
         }
-        for m in metrics {
-            obj.insert(m.name.to_owned(), json!(m.value));
-        }
+        obj.extend(properties);
     }
     record
 }
 
-fn now_millis() -> u128 {
+pub(crate) fn now_millis() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
@@ -108,29 +151,27 @@ pub fn count(name: &str) {
     );
 }
 
-/// Latency and error counts for one HTTP request.
-pub fn emit_request_metrics(route: &str, status: u16, elapsed: Duration) {
+/// Latency and error counts for one HTTP request, to go in its invocation's line
+/// ([`crate::invocation::Invocation::emit`]) under the `Route` dimension.
+pub fn request_metrics(status: u16, elapsed: Duration) -> [Metric<'static>; 3] {
     let is = |lo: u16, hi: u16| if (lo..hi).contains(&status) { 1.0 } else { 0.0 };
-    emit(
-        &[
-            Metric {
-                name: "Latency",
-                unit: "Milliseconds",
-                value: elapsed.as_secs_f64() * 1e3,
-            },
-            Metric {
-                name: "ClientErrors",
-                unit: "Count",
-                value: is(400, 500),
-            },
-            Metric {
-                name: "ServerErrors",
-                unit: "Count",
-                value: is(500, 600),
-            },
-        ],
-        &[("Route", route)],
-    );
+    [
+        Metric {
+            name: "Latency",
+            unit: "Milliseconds",
+            value: elapsed.as_secs_f64() * 1e3,
+        },
+        Metric {
+            name: "ClientErrors",
+            unit: "Count",
+            value: is(400, 500),
+        },
+        Metric {
+            name: "ServerErrors",
+            unit: "Count",
+            value: is(500, 600),
+        },
+    ]
 }
 
 #[cfg(test)]
@@ -140,12 +181,15 @@ mod tests {
     #[test]
     fn emf_record_declares_every_metric_and_dimension() {
         let r = emf_record(
-            &[Metric {
-                name: "Latency",
-                unit: "Milliseconds",
-                value: 4.5,
+            &[Directive {
+                dimensions: &[("Route", "GET /v1/users/me")],
+                metrics: &[Metric {
+                    name: "Latency",
+                    unit: "Milliseconds",
+                    value: 4.5,
+                }],
             }],
-            &[("Route", "GET /v1/users/me")],
+            serde_json::Map::new(),
             1_700_000_000_000,
         );
         let cw = &r["_aws"]["CloudWatchMetrics"][0];

@@ -5,6 +5,7 @@ mod account_deletion;
 mod account_email;
 mod auth;
 mod contract;
+mod correlation;
 mod outbox;
 mod passwords;
 mod platform;

@@ -405,6 +405,7 @@ mod tests {
             event_type: EventType::Welcome,
             occurred_at: "2026-11-24T12:00:00Z".to_owned(),
             user_id: user.to_owned(),
+            correlation_id: String::new(),
             data: json!({}),
         }
     }

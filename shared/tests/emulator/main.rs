@@ -8,6 +8,7 @@ use lambda_http::{Body, Request};
 use shared::cursor::CursorCodec;
 use shared::dynamo::{Item, n, s};
 use shared::idempotency::{Idempotency, IdempotencyKey, Recorded, fingerprint};
+use shared::invocation::Invocation;
 use shared::transaction::{Tx, TxError};
 use time::OffsetDateTime;
 
@@ -156,4 +157,61 @@ async fn cursors_walk_a_real_query_once_and_refuse_tampering() {
     }
     let expected: Vec<String> = (0..25).map(|i| format!("{i:03}")).collect();
     assert_eq!(seen, expected);
+}
+
+/// The DynamoDB client every function builds asks each operation for its consumed capacity
+/// and counts it into the invocation: writes and reads apart, a transaction at double. A
+/// client without the interceptor gets no capacity back, so it is the interceptor that asks.
+#[tokio::test]
+async fn every_operation_reports_its_capacity_into_the_invocation() {
+    let (db, plain, table) = table().await;
+    let metered = shared::dynamo::client(&localcloud::sdk_config(&db.endpoint).await);
+    let key = || shared::dynamo::key("METER#1", "A");
+    let put = |client: &aws_sdk_dynamodb::Client| {
+        client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(key()))
+            .send()
+    };
+
+    let unasked = put(&plain).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(unasked.consumed_capacity(), None);
+
+    let invocation = Invocation::new("lambda-req", None);
+    let (put, get) = invocation
+        .clone()
+        .run(async {
+            let put = put(&metered).await.unwrap_or_else(|e| panic!("{e:?}"));
+            let get = shared::dynamo::get_item(&metered, &table, key()).await;
+            let mut tx = Tx::new();
+            tx.push("marker", marker(&table, "meter-2"));
+            tx.write_once(&metered)
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            let found = metered
+                .query()
+                .table_name(&table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s("METER#1"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(found.items().len(), 1);
+            (put, get)
+        })
+        .await;
+    assert!(matches!(get, Ok(Some(_))), "{get:?}");
+    let put_units = put.consumed_capacity().and_then(|c| c.capacity_units());
+    assert_eq!(put_units, Some(1.0));
+    // Outside the invocation nothing counts.
+    shared::dynamo::get_item(&metered, &table, key())
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let usage = invocation.usage();
+    // 1 (put) + 2 (one item in a transaction, at double).
+    assert_eq!(usage.dynamo_write_units, 3.0, "{usage:?}");
+    // 1 (a strongly consistent get) + 0.5 (an eventually consistent query of one small item).
+    assert_eq!(usage.dynamo_read_units, 1.5, "{usage:?}");
+    assert_eq!(usage.sqs_requests, 0);
 }

@@ -9,10 +9,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let app = Arc::new(inventory::App::from_env().await?);
     let app = &app;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, std::convert::Infallible>(
-            inventory::stock_step::handle_batch(app, Some(&event.context), event.payload).await,
-        )
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        shared::invocation::handle(event, move |event| async move {
+            Ok::<_, std::convert::Infallible>(
+                inventory::stock_step::handle_batch(app, Some(&event.context), event.payload).await,
+            )
+        })
     }))
     .await
 }

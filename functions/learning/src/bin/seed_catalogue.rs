@@ -6,13 +6,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let app = learning::App::from_env().await?;
     let app = &app;
-    lambda_runtime::run(service_fn(
-        move |_: LambdaEvent<serde_json::Value>| async move {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        shared::invocation::start_flow(event, move |_| async move {
             // An operator reads this answer, so it carries the cause.
             learning::seed::seed_catalogue(app)
                 .await
                 .map_err(|e| e.to_string())
-        },
-    ))
+        })
+    }))
     .await
 }

@@ -10,11 +10,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let consumer = Arc::new(notifications::consume::Consumer::from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = consumer.clone();
-        async move {
+        shared::invocation::handle(event, |event| async move {
             Ok::<_, lambda_runtime::Error>(
                 notifications::consume::handle_batch(consumer, event.payload).await,
             )
-        }
+        })
     }))
     .await
 }
