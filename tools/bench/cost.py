@@ -34,29 +34,19 @@ HOURS_PER_MONTH = 730
 SECONDS_PER_MONTH = 30 * 24 * 3600
 
 # ---------------------------------------------------------------- prices (USD, us-east-1)
-# Each: value, unit, source. Read 2026-11-24 from the pages named (AWS's pricing pages; the
-# figures match the third-party summaries of 2025-2026 cited in docs/performance.md).
-PRICES = {
-    "lambda_request": (0.20 / 1e6, "per request", "aws.amazon.com/lambda/pricing"),
-    "lambda_gb_s_arm64": (0.0000133334, "per GB-second, Arm, first 7.5 billion GB-s", "aws.amazon.com/lambda/pricing"),
-    "lambda_gb_s_x86_64": (0.0000166667, "per GB-second, x86, first 6 billion GB-s", "aws.amazon.com/lambda/pricing"),
-    "http_api_request": (1.00 / 1e6, "per request, first 300 million", "aws.amazon.com/api-gateway/pricing"),
-    "dynamodb_wru": (0.625 / 1e6, "per on-demand write request unit (after the Nov 2024 cut)", "aws.amazon.com/dynamodb/pricing/on-demand"),
-    "dynamodb_rru": (0.125 / 1e6, "per on-demand read request unit", "aws.amazon.com/dynamodb/pricing/on-demand"),
-    "dynamodb_pitr_gb": (0.20, "per GB-month of continuous backup", "aws.amazon.com/dynamodb/pricing/on-demand"),
-    "sqs_request": (0.40 / 1e6, "per standard-queue request (64 KB chunk)", "aws.amazon.com/sqs/pricing"),
-    "logs_ingest_gb": (0.50, "per GB ingested (standard class)", "aws.amazon.com/cloudwatch/pricing"),
-    "logs_store_gb": (0.03, "per GB-month archived", "aws.amazon.com/cloudwatch/pricing"),
-    "alarm": (0.10, "per standard-resolution alarm metric-month", "aws.amazon.com/cloudwatch/pricing"),
-    "xray_trace": (5.00 / 1e6, "per trace recorded", "aws.amazon.com/xray/pricing"),
-    "ec2_t4g_micro_hour": (0.0084, "per hour, Linux on-demand", "aws.amazon.com/ec2/pricing/on-demand"),
-    "ebs_gp3_gb": (0.08, "per GB-month", "aws.amazon.com/ebs/pricing"),
-    "public_ipv4_hour": (0.005, "per public IPv4 address-hour (since 2024-02-01)", "aws.amazon.com/vpc/pricing"),
-    "fargate_vcpu_hour_arm": (0.03238, "per vCPU-hour, Linux/ARM", "aws.amazon.com/fargate/pricing"),
-    "fargate_gb_hour_arm": (0.00356, "per GB-hour, Linux/ARM", "aws.amazon.com/fargate/pricing"),
-    "alb_hour": (0.0225, "per ALB-hour", "aws.amazon.com/elasticloadbalancing/pricing"),
-    "alb_lcu_hour": (0.008, "per LCU-hour", "aws.amazon.com/elasticloadbalancing/pricing"),
-}
+# Each: value, unit, source, read 2026-11-24 from the pages named (AWS's pricing pages; the
+# figures match the third-party summaries of 2025-2026 cited in docs/performance.md). One copy
+# of them, tools/bench/prices.json, which `localcloud trace` embeds too.
+PRICES_FILE = Path(__file__).resolve().parent / "prices.json"
+
+
+def load_prices(path=PRICES_FILE):
+    """name -> (USD per unit, unit, source); a file entry's price is value / per."""
+    entries = json.loads(path.read_text())["prices"]
+    return {name: (e["value"] / e["per"], e["unit"], e["source"]) for name, e in entries.items()}
+
+
+PRICES = load_prices()
 # Always-free allowances (every month, every account; the 12-month offers, such as API
 # Gateway's first million calls, are not counted: a production account is past them).
 FREE = {
