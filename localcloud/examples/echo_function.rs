@@ -1,6 +1,7 @@
 //! A tiny Lambda for localcloud's own tests. It answers HTTP events with the event itself,
 //! and misbehaves on request: `{"action": "crash"}` aborts, `{"action": "sleep"}` outlives
-//! any timeout. As an SQS consumer it reports messages whose body is "fail" as failed.
+//! any timeout. As an SQS consumer it reports messages whose body is "fail" as failed, and
+//! prints an EMF record of its (pretend) consumption.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
@@ -27,6 +28,17 @@ async fn handle(event: LambdaEvent<Value>) -> Result<Value, Error> {
             .map(|r| json!({"itemIdentifier": r["messageId"]}))
             .collect();
         println!("records: {}", Value::Array(records.clone()));
+        // What brief A's functions print once per invocation: an EMF record of consumption.
+        println!(
+            "{}",
+            json!({
+                "_aws": {"Timestamp": 0, "CloudWatchMetrics": []},
+                "requestId": context.request_id,
+                "DynamoReadUnits": 0.5,
+                "DynamoWriteUnits": records.len(),
+                "SqsRequests": 1,
+            })
+        );
         return Ok(json!({"batchItemFailures": failures}));
     }
     match action(&payload).as_deref() {

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::dynamo::{DynamoServer, create_tables, table_arn};
 use crate::http_api::{Cors, FrontDoor, Route, routes_from_template};
+use crate::invocations::{InvocationLog, Trigger};
 use crate::logs::{LogMode, LogSink};
 use crate::mappings::{Checkpoints, EventSource, PollerContext, event_sources, start_pollers};
 use crate::runtime::{FunctionSpec, Functions, InvokeError};
@@ -28,6 +29,7 @@ pub const DEFAULT_MAX_INSTANCES: usize = 10;
 /// Lambda's default when a function sets no Timeout.
 const DEFAULT_TIMEOUT_SECONDS: u64 = 3;
 const DEFAULT_MEMORY_MB: u64 = 128;
+const DEFAULT_ARCHITECTURE: &str = "x86_64";
 
 /// Where SQS comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,6 +279,11 @@ fn function_specs(
             })
             .unwrap_or_default();
         let memory = as_u64(props.get("MemorySize")).unwrap_or(DEFAULT_MEMORY_MB);
+        let architecture = props
+            .pointer("/Architectures/0")
+            .and_then(Value::as_str)
+            .unwrap_or(DEFAULT_ARCHITECTURE)
+            .to_string();
         let logging = &props["LoggingConfig"];
         let log_group = logging["LogGroup"]
             .as_str()
@@ -323,6 +330,8 @@ fn function_specs(
             max_instances: as_u64(props.get("ReservedConcurrentExecutions"))
                 .map_or(opts.max_instances, |n| n as usize),
             arn: function_arn(id),
+            memory_mb: memory,
+            architecture,
         });
     }
     Ok(specs)
@@ -403,7 +412,8 @@ impl Cloud {
             ses: &sqs_endpoint,
         };
         let specs = function_specs(&template, &resolver, &opts, &endpoints)?;
-        let functions = Arc::new(Functions::new(specs, logs.clone(), tasks.clone()));
+        let records = Arc::new(InvocationLog::open(state_dir)?);
+        let functions = Arc::new(Functions::new(specs, logs.clone(), records, tasks.clone()));
 
         let routes = routes_from_template(&template, &resolver)?;
         let door = Arc::new(FrontDoor {
@@ -534,7 +544,17 @@ impl Cloud {
     }
 
     pub async fn invoke(&self, function: &str, payload: Value) -> Result<Value, InvokeError> {
-        self.functions.invoke(function, &payload).await
+        self.functions
+            .invoke(function, &payload, Trigger::Invoke)
+            .await
+    }
+
+    /// Invokes as `up --invoke-on-start` does (recorded as a `seed`).
+    pub async fn seed(&self, function: &str) -> Result<Value, InvokeError> {
+        let payload = Value::Object(Default::default());
+        self.functions
+            .invoke(function, &payload, Trigger::Seed)
+            .await
     }
 
     /// Every function output line so far, as `[LogicalId] line` (LogMode::Memory or Both).
@@ -608,6 +628,10 @@ mod tests {
         assert_eq!(sign_up.env["AWS_ENDPOINT_URL_SESV2"], "http://ses:1");
         assert_eq!(sign_up.env["STUDYLOOP_FAULT_INJECTION"], "1");
         assert_eq!(sign_up.timeout, Duration::from_secs(10));
+        assert_eq!(sign_up.memory_mb, 512);
+        assert_eq!(sign_up.architecture, "arm64");
+        // Globals.Function's MemorySize where a function sets none.
+        assert_eq!(spec("UsersOutboxRelayFunction").memory_mb, 128);
         assert!(sign_up.binary.ends_with("users-sign-up"));
         let jwks: Value = serde_json::from_str(&sign_up.env["JWT_PUBLIC_JWKS"]).unwrap();
         assert_eq!(

@@ -16,6 +16,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
+use crate::invocations::Trigger;
 use crate::runtime::{Functions, InvokeError, new_request_id};
 use crate::template::{HTTP_API, Resolver, Template, as_u64, scalar_to_string};
 
@@ -604,7 +605,14 @@ impl FrontDoor {
             log.record(&route.function);
         }
         let event = v2_event(route, &params, req);
-        match self.functions.invoke(&route.function, &event).await {
+        let trigger = Trigger::Http {
+            route: route.route_key(),
+        };
+        match self
+            .functions
+            .invoke(&route.function, &event, trigger)
+            .await
+        {
             Ok(payload) => http_response(&payload).unwrap_or_else(|e| {
                 tracing::warn!(
                     "{} returned an invalid response ({e:#}); answering 502",

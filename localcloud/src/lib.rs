@@ -11,6 +11,7 @@ pub mod coverage;
 pub mod dynamo;
 pub mod filter;
 pub mod http_api;
+pub mod invocations;
 pub mod logs;
 pub mod mappings;
 pub mod ownership;
@@ -22,6 +23,7 @@ pub mod sqs;
 pub mod static_files;
 mod tasks;
 pub mod template;
+pub mod trace;
 
 pub use cloud::{Cloud, CloudOptions, MotoMode, default_bin_dir, workspace_root};
 pub use dynamo::{DynamoFixture, dynamo_with_tables};

@@ -60,8 +60,19 @@ impl LogSink {
 
     /// Forwards a child's output line by line until it closes.
     pub async fn forward(&self, source: &str, stream: impl AsyncRead + Unpin) {
+        self.forward_each(source, stream, |_| {}).await
+    }
+
+    /// Forwards like [`LogSink::forward`], showing each line to `seen` as well.
+    pub async fn forward_each(
+        &self,
+        source: &str,
+        stream: impl AsyncRead + Unpin,
+        mut seen: impl FnMut(&str),
+    ) {
         let mut lines = BufReader::new(stream).lines();
         while let Ok(Some(line)) = lines.next_line().await {
+            seen(&line);
             self.emit(source, &line);
         }
     }

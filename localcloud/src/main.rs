@@ -40,6 +40,14 @@ enum Command {
     Keygen,
     /// Move every message of one queue to another (a dead-letter redrive) in a running `up`.
     Redrive(RedriveArgs),
+    /// Print one flow (an `x-request-id`, or any correlation id) as a waterfall of its
+    /// invocations, with its AWS bill, from the state dir's invocations.jsonl.
+    Trace {
+        correlation_id: String,
+        /// The state directory of the `up` that ran the flow (`make dev`'s).
+        #[arg(long, default_value = ".localcloud")]
+        state_dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -168,7 +176,7 @@ async fn up(args: UpArgs) -> Result<()> {
     std::fs::write(&endpoints_file, endpoints.to_string())
         .with_context(|| format!("writing {}", endpoints_file.display()))?;
     for function in &args.invoke_on_start {
-        match cloud.invoke(function, serde_json::json!({})).await {
+        match cloud.seed(function).await {
             Ok(result) => println!("invoked {function}: {result}"),
             Err(e) => eprintln!("invoking {function} failed: {e}"),
         }
@@ -318,6 +326,13 @@ async fn main() -> ExitCode {
             e2e_routes,
         } => check(template, root, e2e_routes),
         Command::Redrive(args) => redrive(args).await.map(|()| true),
+        Command::Trace {
+            correlation_id,
+            state_dir,
+        } => localcloud::trace::trace(&state_dir, &correlation_id).map(|text| {
+            print!("{text}");
+            true
+        }),
         Command::Keygen => LocalSecrets::generate().map(|s| {
             print!("{}", s.as_parameter_overrides());
             true

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::dynamo::sdk_error;
 use crate::filter::FilterCriteria;
+use crate::invocations::Trigger;
 use crate::runtime::{Functions, InvokeError};
 use crate::tasks::Tasks;
 use crate::template::{REGION, Resolver, Template, as_bool, as_i64, as_u64};
@@ -218,8 +219,8 @@ pub fn batch_result(
 async fn poll_queue(mapping: SqsMapping, ctx: PollerContext) {
     loop {
         match receive_batch(&mapping, &ctx.sqs).await {
-            Ok(messages) if messages.is_empty() => {}
-            Ok(messages) => handle_messages(&mapping, &ctx, messages).await,
+            Ok((messages, _)) if messages.is_empty() => {}
+            Ok((messages, receives)) => handle_messages(&mapping, &ctx, messages, receives).await,
             Err(e) => {
                 tracing::warn!(
                     "polling {} for {}: {e:#}",
@@ -232,9 +233,14 @@ async fn poll_queue(mapping: SqsMapping, ctx: PollerContext) {
     }
 }
 
-/// Up to BatchSize messages, waiting at most the batching window for more.
-async fn receive_batch(mapping: &SqsMapping, sqs: &aws_sdk_sqs::Client) -> Result<Vec<Message>> {
+/// Up to BatchSize messages, waiting at most the batching window for more, and how many
+/// ReceiveMessage calls that took.
+async fn receive_batch(
+    mapping: &SqsMapping,
+    sqs: &aws_sdk_sqs::Client,
+) -> Result<(Vec<Message>, u64)> {
     let mut batch: Vec<Message> = Vec::new();
+    let mut calls = 0;
     let window_ends = Instant::now() + mapping.batching_window;
     loop {
         let wanted = (mapping.batch_size - batch.len()).min(SQS_MAX_PER_CALL);
@@ -256,12 +262,13 @@ async fn receive_batch(mapping: &SqsMapping, sqs: &aws_sdk_sqs::Client) -> Resul
             .send()
             .await
             .map_err(|e| anyhow!("{}", sdk_error(&e)))?;
+        calls += 1;
         let received = out.messages.unwrap_or_default();
         let got_any = !received.is_empty();
         batch.extend(received);
         let full = batch.len() >= mapping.batch_size;
         if batch.is_empty() || full || !got_any || Instant::now() >= window_ends {
-            return Ok(batch);
+            return Ok((batch, calls));
         }
     }
 }
@@ -321,7 +328,23 @@ fn sqs_filter_view(record: &Value) -> Value {
     view
 }
 
-async fn handle_messages(mapping: &SqsMapping, ctx: &PollerContext, messages: Vec<Message>) {
+/// The last segment of a queue URL: the queue's name.
+fn queue_name_of(url: &str) -> &str {
+    url.rsplit('/').next().unwrap_or(url)
+}
+
+/// `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>` -> `<name>`.
+fn table_of_stream(arn: &str) -> &str {
+    arn.split_once(":table/")
+        .map_or(arn, |(_, rest)| rest.split('/').next().unwrap_or(rest))
+}
+
+async fn handle_messages(
+    mapping: &SqsMapping,
+    ctx: &PollerContext,
+    messages: Vec<Message>,
+    receives: u64,
+) {
     let records: Vec<Value> = messages
         .iter()
         .map(|m| sqs_record(m, &mapping.queue_arn))
@@ -335,7 +358,14 @@ async fn handle_messages(mapping: &SqsMapping, ctx: &PollerContext, messages: Ve
     let mut delete: Vec<&Message> = dropped.into_iter().map(|(_, m)| m).collect();
     if !kept.is_empty() {
         let event = json!({"Records": kept.iter().map(|(r, _)| r).collect::<Vec<_>>()});
-        let outcome = ctx.functions.invoke(&mapping.function, &event).await;
+        let trigger = Trigger::Sqs {
+            queue: queue_name_of(&mapping.queue_url).to_string(),
+        };
+        let invoked = ctx
+            .functions
+            .invoke_unrecorded(&mapping.function, &event, trigger)
+            .await;
+        let outcome = invoked.result;
         if let Err(e) = &outcome {
             tracing::warn!("SQS batch for {} failed: {e}", mapping.function);
         }
@@ -349,6 +379,11 @@ async fn handle_messages(mapping: &SqsMapping, ctx: &PollerContext, messages: Ve
                 }))
             }
             BatchResult::Failed => {}
+        }
+        if let Some(mut record) = invoked.record {
+            // The batch's receives and the deletes below: what Lambda's poller bills.
+            record.sqs_requests = receives + delete.len().div_ceil(SQS_MAX_PER_CALL) as u64;
+            ctx.functions.record(&record);
         }
     }
     if let Err(e) = delete_messages(&ctx.sqs, &mapping.queue_url, &delete).await {
@@ -692,7 +727,13 @@ async fn deliver(
         return Delivery::Done;
     }
     let payload = json!({"Records": events.iter().map(|(_, e)| e).collect::<Vec<_>>()});
-    let outcome = ctx.functions.invoke(&mapping.function, &payload).await;
+    let trigger = Trigger::Stream {
+        table: table_of_stream(&mapping.stream_arn).to_string(),
+    };
+    let outcome = ctx
+        .functions
+        .invoke(&mapping.function, &payload, trigger)
+        .await;
     let ids: Vec<&str> = events
         .iter()
         .filter_map(|(i, _)| sequence_of(&records[*i]))
@@ -793,6 +834,20 @@ mod tests {
             BatchResult::Success
         );
         assert_eq!(batch_result(&crashed(), true, &ids), BatchResult::Failed);
+    }
+
+    #[test]
+    fn triggers_name_the_queue_and_the_table() {
+        assert_eq!(
+            queue_name_of("http://127.0.0.1:5000/123456789012/NotificationsQueue"),
+            "NotificationsQueue"
+        );
+        assert_eq!(
+            table_of_stream(
+                "arn:aws:dynamodb:us-east-1:123456789012:table/UsersTable/stream/2026-12-03T00:00:00.000"
+            ),
+            "UsersTable"
+        );
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! The Lambda Runtime API, and a pool of warm instances (child processes) per function.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,6 +20,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::task::AbortHandle;
 
+use crate::invocations::{InvocationLog, InvocationRecord, Outcome as Recorded, Trigger};
 use crate::logs::LogSink;
 use crate::tasks::Tasks;
 
@@ -37,6 +41,10 @@ pub struct FunctionSpec {
     pub timeout: Duration,
     pub max_instances: usize,
     pub arn: String,
+    /// `MemorySize` (Globals included): what Lambda bills GB-seconds at.
+    pub memory_mb: u64,
+    /// `Architectures[0]`: arm64 or x86_64, priced differently.
+    pub architecture: String,
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
@@ -91,8 +99,9 @@ struct Invocation {
     request_id: String,
     payload: Bytes,
     client_context: Option<String>,
-    /// Told when the runtime picks the invocation up: the function's timeout starts then.
-    started: oneshot::Sender<()>,
+    /// Told when the runtime picks the invocation up: the function's timeout (and the
+    /// invocation's duration) starts then.
+    started: oneshot::Sender<Instant>,
     reply: oneshot::Sender<Outcome>,
 }
 
@@ -115,6 +124,9 @@ struct InstanceShared {
     invocation_ready: Notify,
     function_arn: String,
     timeout: Duration,
+    /// The process's start, and its first `/next`: the init phase between them.
+    spawned: Instant,
+    ready: OnceLock<Instant>,
 }
 
 impl InstanceShared {
@@ -182,12 +194,13 @@ fn runtime_api(shared: Arc<InstanceShared>) -> Router {
 
 /// Long-polls until the pool hands this instance an invocation.
 async fn next_invocation(State(shared): State<Arc<InstanceShared>>) -> Response {
+    let _ = shared.ready.set(Instant::now());
     loop {
         let taken = {
             let mut state = shared.lock();
             state.pending.take().map(|inv| {
                 let deadline = epoch_millis(SystemTime::now() + shared.timeout);
-                let _ = inv.started.send(());
+                let _ = inv.started.send(Instant::now());
                 state.current = Some(InFlight {
                     request_id: inv.request_id.clone(),
                     reply: inv.reply,
@@ -271,11 +284,118 @@ async fn init_error(State(shared): State<Arc<InstanceShared>>, body: Bytes) -> S
     StatusCode::ACCEPTED
 }
 
+/// Output of one instance: how many bytes it wrote (CloudWatch Logs bills them), and whose
+/// invocation they belong to (an instance runs one invocation at a time).
+#[derive(Default)]
+struct InstanceOutput {
+    bytes: AtomicU64,
+    request_id: Mutex<Option<String>>,
+    /// Duplicates of the read ends of its stdout and stderr, to see whether lines are still
+    /// in the pipes.
+    pipes: Mutex<Vec<OwnedFd>>,
+}
+
+/// How long the end of an invocation waits for its output to leave the pipes.
+const OUTPUT_DRAIN: Duration = Duration::from_millis(50);
+
+impl InstanceOutput {
+    fn set_request(&self, request_id: &str) {
+        *self.request_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(request_id.to_string());
+    }
+
+    fn request(&self) -> Option<String> {
+        self.request_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn unread(&self) -> usize {
+        let pipes = self.pipes.lock().unwrap_or_else(|p| p.into_inner());
+        pipes
+            .iter()
+            .map(|fd| {
+                let mut pending: libc::c_int = 0;
+                // SAFETY: FIONREAD writes one c_int; the fd is ours and open.
+                let ok = unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut pending) };
+                if ok == 0 { pending.max(0) as usize } else { 0 }
+            })
+            .sum()
+    }
+
+    /// The bytes written since the last call, once what the function wrote before
+    /// answering has been read (lines reach the cloud after the answer, through a pipe).
+    async fn take_bytes(&self) -> u64 {
+        let deadline = Instant::now() + OUTPUT_DRAIN;
+        while self.unread() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        self.bytes.swap(0, Ordering::SeqCst)
+    }
+}
+
+/// Counts what passes, as it is read from the pipe (before it is split into lines).
+struct Counted<R> {
+    inner: R,
+    output: Arc<InstanceOutput>,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Counted<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &poll {
+            let read = (buf.filled().len() - before) as u64;
+            self.output.bytes.fetch_add(read, Ordering::SeqCst);
+        }
+        poll
+    }
+}
+
+/// Peak resident memory of a process (`VmHWM`), in MB rounded up, as Lambda's Max Memory Used.
+fn peak_memory_mb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb.div_ceil(1024))
+}
+
+/// An instant as epoch milliseconds.
+fn epoch_ms_of(at: Instant) -> u64 {
+    let ago = Instant::now().saturating_duration_since(at);
+    epoch_millis(SystemTime::now() - ago) as u64
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// When an invocation ran: handed to the runtime (`None`: never picked up) and answered.
+struct Timing {
+    queued: Instant,
+    handed: Option<Instant>,
+    ended: Instant,
+}
+
 /// One running process of a function, exclusively used by one invocation at a time.
 struct Instance {
     shared: Arc<InstanceShared>,
     generation: u64,
     kill: Arc<Notify>,
+    pid: Option<u32>,
+    output: Arc<InstanceOutput>,
+    /// Invocations it has run; the first is the cold start.
+    served: u64,
 }
 
 impl Instance {
@@ -290,8 +410,28 @@ impl Instance {
     /// `Err(None)` is a timeout, of the init phase or of the invocation.
     async fn run(
         &self,
+        request_id: &str,
         payload: Bytes,
         client_context: Option<String>,
+    ) -> (Result<Bytes, Option<Outcome>>, Timing) {
+        let mut timing = Timing {
+            queued: Instant::now(),
+            handed: None,
+            ended: Instant::now(),
+        };
+        let result = self
+            .run_timed(request_id, payload, client_context, &mut timing)
+            .await;
+        timing.ended = Instant::now();
+        (result, timing)
+    }
+
+    async fn run_timed(
+        &self,
+        request_id: &str,
+        payload: Bytes,
+        client_context: Option<String>,
+        timing: &mut Timing,
     ) -> Result<Bytes, Option<Outcome>> {
         let (reply, answer) = oneshot::channel();
         let (started, picked_up) = oneshot::channel();
@@ -300,8 +440,9 @@ impl Instance {
             if let Some(reason) = &state.exited {
                 return Err(Some(Outcome::Exited(reason.clone())));
             }
+            self.output.set_request(request_id);
             state.pending = Some(Invocation {
-                request_id: new_request_id(),
+                request_id: request_id.to_string(),
                 payload,
                 client_context,
                 started,
@@ -310,8 +451,10 @@ impl Instance {
         }
         self.shared.invocation_ready.notify_one();
         // A dropped `started` means the instance died first; `answer` then says how.
-        if tokio::time::timeout(INIT_BUDGET, picked_up).await.is_err() {
-            return Err(None);
+        match tokio::time::timeout(INIT_BUDGET, picked_up).await {
+            Err(_) => return Err(None),
+            Ok(Ok(at)) => timing.handed = Some(at),
+            Ok(Err(_)) => {}
         }
         match tokio::time::timeout(self.shared.timeout, answer).await {
             Err(_) => Err(None),
@@ -320,6 +463,13 @@ impl Instance {
             Ok(Ok(other)) => Err(Some(other)),
         }
     }
+}
+
+/// An invocation's result, and what the cloud measured of it (`None` when no instance
+/// took it: an unknown function, a process that could not start, a cloud stopping).
+pub struct Invoked {
+    pub result: Result<Value, InvokeError>,
+    pub record: Option<InvocationRecord>,
 }
 
 /// The instances of one function, started lazily and kept warm, like Lambda.
@@ -332,11 +482,17 @@ pub struct FunctionPool {
     faults: Mutex<VecDeque<String>>,
     started: AtomicU64,
     logs: Arc<LogSink>,
+    records: Arc<InvocationLog>,
     tasks: Arc<Tasks>,
 }
 
 impl FunctionPool {
-    pub fn new(spec: FunctionSpec, logs: Arc<LogSink>, tasks: Arc<Tasks>) -> Self {
+    pub fn new(
+        spec: FunctionSpec,
+        logs: Arc<LogSink>,
+        records: Arc<InvocationLog>,
+        tasks: Arc<Tasks>,
+    ) -> Self {
         FunctionPool {
             slots: Semaphore::new(spec.max_instances.max(1)),
             spec,
@@ -346,6 +502,7 @@ impl FunctionPool {
             faults: Mutex::new(VecDeque::new()),
             started: AtomicU64::new(0),
             logs,
+            records,
             tasks,
         }
     }
@@ -376,15 +533,20 @@ impl FunctionPool {
         }
     }
 
-    pub async fn invoke(&self, payload: &Value) -> Result<Value, InvokeError> {
+    /// Invokes, writes the REPORT line, and returns the record for the caller to complete
+    /// (a mapping adds its SQS requests) and to keep ([`Functions::record`]).
+    pub async fn invoke(&self, payload: &Value, trigger: Trigger) -> Invoked {
         let function = self.spec.name.clone();
         let bytes = Bytes::from(payload.to_string());
         // Closed only if the pool is being torn down; behave like a crash then.
         let Ok(_slot) = self.slots.acquire().await else {
-            return Err(InvokeError::Crashed {
-                function,
-                detail: "the local cloud is stopping".into(),
-            });
+            return Invoked {
+                result: Err(InvokeError::Crashed {
+                    function,
+                    detail: "the local cloud is stopping".into(),
+                }),
+                record: None,
+            };
         };
         let client_context = self
             .faults
@@ -393,14 +555,31 @@ impl FunctionPool {
             .pop_front()
             .map(|point| serde_json::json!({"custom": {"studyloop-fault": point}}).to_string());
         let warm = self.idle().pop();
-        let instance = match warm {
+        let mut instance = match warm {
             Some(instance) => instance,
-            None => self.start_instance().map_err(|e| InvokeError::InitFailed {
-                function: function.clone(),
-                detail: format!("{e:#}"),
-            })?,
+            None => match self.start_instance() {
+                Ok(instance) => instance,
+                Err(e) => {
+                    return Invoked {
+                        result: Err(InvokeError::InitFailed {
+                            function,
+                            detail: format!("{e:#}"),
+                        }),
+                        record: None,
+                    };
+                }
+            },
         };
-        let result = instance.run(bytes, client_context).await;
+        let request_id = new_request_id();
+        let (result, timing) = instance.run(&request_id, bytes, client_context).await;
+        let max_memory_mb = instance.pid.and_then(peak_memory_mb);
+        let log_bytes = instance.output.take_bytes().await;
+        let cold = instance.served == 0;
+        instance.served += 1;
+        let init_ms = cold.then(|| {
+            let ready = instance.shared.ready.get().copied().unwrap_or(timing.ended);
+            millis(ready.saturating_duration_since(instance.shared.spawned))
+        });
         let reusable = result.is_ok()
             && instance.alive()
             && instance.generation == self.generation.load(Ordering::SeqCst);
@@ -409,35 +588,103 @@ impl FunctionPool {
         } else {
             instance.kill();
         }
-        match result {
-            Ok(body) => {
-                serde_json::from_slice(&body).map_err(|_| InvokeError::InvalidResponse { function })
-            }
+        let result = match result {
+            Ok(body) => serde_json::from_slice(&body).map_err(|_| InvokeError::InvalidResponse {
+                function: function.clone(),
+            }),
             Err(None) => Err(InvokeError::Timeout {
-                function,
+                function: function.clone(),
                 seconds: self.spec.timeout.as_secs_f64(),
             }),
-            Err(Some(Outcome::InitError(detail))) => {
-                Err(InvokeError::InitFailed { function, detail })
-            }
-            Err(Some(Outcome::FunctionError {
-                error_type,
-                message,
-            })) => Err(InvokeError::FunctionError {
-                function,
-                error_type,
-                message,
-            }),
-            Err(Some(Outcome::Exited(detail))) => Err(InvokeError::Crashed { function, detail }),
-            Err(Some(Outcome::Response(_))) => Err(InvokeError::InvalidResponse { function }),
+            Err(Some(outcome)) => Err(outcome.into_error(&function)),
+        };
+        let record = self.record(
+            payload,
+            trigger,
+            request_id,
+            &timing,
+            &result,
+            init_ms,
+            max_memory_mb,
+            log_bytes,
+        );
+        self.logs.emit(&function, &record.report_line());
+        Invoked {
+            result,
+            record: Some(record),
         }
     }
 
-    fn forward_logs(&self, stream: impl tokio::io::AsyncRead + Send + Unpin + 'static) {
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        payload: &Value,
+        trigger: Trigger,
+        request_id: String,
+        timing: &Timing,
+        result: &Result<Value, InvokeError>,
+        init_ms: Option<f64>,
+        max_memory_mb: Option<u64>,
+        log_bytes: u64,
+    ) -> InvocationRecord {
+        let began = timing.handed.unwrap_or(timing.queued);
+        let duration_ms = millis(timing.ended.saturating_duration_since(began));
+        let start = epoch_ms_of(began);
+        let outcome = match result {
+            Ok(_) => Recorded::Ok,
+            Err(InvokeError::Timeout { .. }) => Recorded::Timeout,
+            Err(InvokeError::Crashed { .. } | InvokeError::InitFailed { .. }) => Recorded::Crashed,
+            Err(_) => Recorded::Error,
+        };
+        let wait_ms = crate::invocations::oldest_record_ms(payload)
+            .map_or(0, |written| start.saturating_sub(written));
+        let mut record = InvocationRecord {
+            function: self.spec.name.clone(),
+            correlation_ids: crate::invocations::correlation_ids(payload, &request_id),
+            request_id,
+            trigger,
+            start,
+            end: epoch_ms_of(timing.ended),
+            duration_ms,
+            billed_ms: crate::invocations::billed_ms(duration_ms, init_ms),
+            memory_mb: self.spec.memory_mb,
+            architecture: self.spec.architecture.clone(),
+            init_ms,
+            cold: init_ms.is_some(),
+            max_memory_mb,
+            outcome,
+            wait_ms,
+            log_bytes,
+            sqs_requests: 0,
+        };
+        // CloudWatch Logs ingests the REPORT line too.
+        record.log_bytes += record.report_line().len() as u64 + 1;
+        record
+    }
+
+    fn forward_logs(
+        &self,
+        stream: impl tokio::io::AsyncRead + Send + Unpin + 'static,
+        output: &Arc<InstanceOutput>,
+    ) {
         let logs = self.logs.clone();
+        let records = self.records.clone();
         let name = self.spec.name.clone();
-        self.tasks
-            .spawn(async move { logs.forward(&name, stream).await });
+        let attribution = output.clone();
+        let counted = Counted {
+            inner: stream,
+            output: output.clone(),
+        };
+        self.tasks.spawn(async move {
+            logs.forward_each(&name, counted, |line| {
+                if let Some(metrics) =
+                    crate::invocations::metrics_line(&name, line, attribution.request().as_deref())
+                {
+                    records.append(&metrics);
+                }
+            })
+            .await
+        });
     }
 
     fn start_instance(&self) -> anyhow::Result<Instance> {
@@ -453,6 +700,8 @@ impl FunctionPool {
             invocation_ready: Notify::new(),
             function_arn: self.spec.arn.clone(),
             timeout: self.spec.timeout,
+            spawned: Instant::now(),
+            ready: OnceLock::new(),
         });
         let router = runtime_api(shared.clone());
         let api_server = self.tasks.spawn(async move {
@@ -498,12 +747,18 @@ impl FunctionPool {
                 anyhow::bail!("starting {}: {e}", self.spec.binary.display());
             }
         };
+        let pid = child.id();
+        let output = Arc::new(InstanceOutput::default());
+        let mut pipes = Vec::new();
         if let Some(stdout) = child.stdout.take() {
-            self.forward_logs(stdout);
+            pipes.extend(duplicate(stdout.as_raw_fd()));
+            self.forward_logs(stdout, &output);
         }
         if let Some(stderr) = child.stderr.take() {
-            self.forward_logs(stderr);
+            pipes.extend(duplicate(stderr.as_raw_fd()));
+            self.forward_logs(stderr, &output);
         }
+        *output.pipes.lock().unwrap_or_else(|p| p.into_inner()) = pipes;
         let kill = Arc::new(Notify::new());
         let killed = kill.clone();
         let mut guard = ExitGuard {
@@ -530,7 +785,37 @@ impl FunctionPool {
             shared,
             generation: self.generation.load(Ordering::SeqCst),
             kill,
+            pid,
+            output,
+            served: 0,
         })
+    }
+}
+
+/// A second descriptor of a pipe's read end, owned by the cloud.
+fn duplicate(fd: std::os::fd::RawFd) -> Option<OwnedFd> {
+    // SAFETY: dup returns a new descriptor (or -1), which nothing else owns.
+    let copy = unsafe { libc::dup(fd) };
+    // SAFETY: a non-negative result is an open descriptor owned by no one else.
+    (copy >= 0).then(|| unsafe { OwnedFd::from_raw_fd(copy) })
+}
+
+impl Outcome {
+    fn into_error(self, function: &str) -> InvokeError {
+        let function = function.to_string();
+        match self {
+            Outcome::InitError(detail) => InvokeError::InitFailed { function, detail },
+            Outcome::FunctionError {
+                error_type,
+                message,
+            } => InvokeError::FunctionError {
+                function,
+                error_type,
+                message,
+            },
+            Outcome::Exited(detail) => InvokeError::Crashed { function, detail },
+            Outcome::Response(_) => InvokeError::InvalidResponse { function },
+        }
     }
 }
 
@@ -538,21 +823,27 @@ impl FunctionPool {
 #[derive(Default)]
 pub struct Functions {
     pools: BTreeMap<String, Arc<FunctionPool>>,
+    records: Arc<InvocationLog>,
 }
 
 impl Functions {
-    pub fn new(specs: Vec<FunctionSpec>, logs: Arc<LogSink>, tasks: Arc<Tasks>) -> Self {
+    pub fn new(
+        specs: Vec<FunctionSpec>,
+        logs: Arc<LogSink>,
+        records: Arc<InvocationLog>,
+        tasks: Arc<Tasks>,
+    ) -> Self {
         Functions {
             pools: specs
                 .into_iter()
                 .map(|spec| {
                     let name = spec.name.clone();
-                    (
-                        name,
-                        Arc::new(FunctionPool::new(spec, logs.clone(), tasks.clone())),
-                    )
+                    let pool =
+                        FunctionPool::new(spec, logs.clone(), records.clone(), tasks.clone());
+                    (name, Arc::new(pool))
                 })
                 .collect(),
+            records,
         }
     }
 
@@ -564,11 +855,38 @@ impl Functions {
         self.pools.keys().map(String::as_str)
     }
 
-    pub async fn invoke(&self, name: &str, payload: &Value) -> Result<Value, InvokeError> {
-        match self.pools.get(name) {
-            Some(pool) => pool.invoke(payload).await,
-            None => Err(InvokeError::UnknownFunction(name.to_string())),
+    /// Invokes and keeps the invocation's record.
+    pub async fn invoke(
+        &self,
+        name: &str,
+        payload: &Value,
+        trigger: Trigger,
+    ) -> Result<Value, InvokeError> {
+        let invoked = self.invoke_unrecorded(name, payload, trigger).await;
+        if let Some(record) = &invoked.record {
+            self.record(record);
         }
+        invoked.result
+    }
+
+    /// Invokes; the caller completes the record and hands it to [`Functions::record`].
+    pub async fn invoke_unrecorded(
+        &self,
+        name: &str,
+        payload: &Value,
+        trigger: Trigger,
+    ) -> Invoked {
+        match self.pools.get(name) {
+            Some(pool) => pool.invoke(payload, trigger).await,
+            None => Invoked {
+                result: Err(InvokeError::UnknownFunction(name.to_string())),
+                record: None,
+            },
+        }
+    }
+
+    pub fn record(&self, record: &InvocationRecord) {
+        self.records.record(record);
     }
 
     pub fn stop_all(&self) {

@@ -2,6 +2,7 @@
 //! function, the shared moto, and the real project template.
 
 mod http;
+mod records;
 mod sources;
 mod support;
 mod template;

@@ -1,0 +1,145 @@
+//! Flows of the project's template through the local cloud with a state dir, as
+//! `make dev` runs them, and what `localcloud trace` makes of their invocations.jsonl.
+//!
+//! Needs the function binaries in target/debug (`make build`, as `make test` does first).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use localcloud::invocations::{InvocationRecord, Trigger};
+use localcloud::trace::Journal;
+use localcloud::{Cloud, CloudOptions};
+use serde_json::json;
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn journal(state: &Path) -> Journal {
+    Journal::parse(&std::fs::read_to_string(state.join("invocations.jsonl")).unwrap_or_default())
+}
+
+fn of<'a>(journal: &'a Journal, function: &str) -> Vec<&'a InvocationRecord> {
+    journal
+        .invocations
+        .iter()
+        .filter(|r| r.function == function)
+        .collect()
+}
+
+/// Waits until `done` holds for the journal, or 30 s pass.
+async fn journal_until(state: &Path, done: impl Fn(&Journal) -> bool) -> Journal {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = journal(state);
+        if done(&now) || Instant::now() > deadline {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_up_is_traced_from_its_request_to_the_notifications() {
+    let state = std::env::temp_dir().join(format!("lc-trace-{}", ulid::Ulid::new()));
+    let mut options = CloudOptions::for_tests(&project_root());
+    options.state_dir = Some(state.clone());
+    let cloud = Cloud::start(options)
+        .await
+        .unwrap_or_else(|e| panic!("local cloud: {e:#}"));
+    let email = format!("trace-{}@example.com", ulid::Ulid::new()).to_lowercase();
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/auth/sign-up", cloud.base_url()))
+        .json(&json!({"email": email, "password": "correct horse battery staple", "name": "Tracy"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+
+    // Sign-up queues two events (welcome, email_verification): the relay publishes them
+    // and the notifications consumer takes what the relay published, under the same ids.
+    let consumed = |j: &Journal| {
+        let relayed: Vec<&String> = of(j, "UsersOutboxRelayFunction")
+            .iter()
+            .flat_map(|r| r.correlation_ids.iter())
+            .collect();
+        !relayed.is_empty()
+            && relayed.iter().all(|id| {
+                of(j, "NotificationsConsumerFunction")
+                    .iter()
+                    .any(|c| c.correlation_ids.contains(id))
+            })
+    };
+    let journal = journal_until(&state, consumed).await;
+    assert!(consumed(&journal), "{:#?}", journal.invocations);
+
+    let sign_up = of(&journal, "UsersSignUpFunction");
+    assert_eq!(sign_up.len(), 1);
+    let sign_up = sign_up[0];
+    assert_eq!(
+        sign_up.trigger,
+        Trigger::Http {
+            route: "POST /v1/auth/sign-up".into()
+        }
+    );
+    assert_eq!(sign_up.correlation_ids, std::slice::from_ref(&request_id));
+    assert_eq!(sign_up.memory_mb, 512);
+    assert!(sign_up.cold && sign_up.init_ms.is_some());
+    let relay = of(&journal, "UsersOutboxRelayFunction")[0];
+    assert!(matches!(&relay.trigger, Trigger::Stream { table } if table.ends_with("UsersTable")));
+    assert!(relay.start >= sign_up.end, "{relay:?} {sign_up:?}");
+    let consumer = of(&journal, "NotificationsConsumerFunction")[0];
+    assert!(
+        matches!(&consumer.trigger, Trigger::Sqs { queue } if queue.ends_with("NotificationsQueue"))
+    );
+    assert!(consumer.start >= relay.start);
+    // The mapping received and deleted the consumer's batch.
+    assert!(consumer.sqs_requests >= 2, "{consumer:?}");
+
+    let flow = journal.flow(&request_id).unwrap();
+    let functions: Vec<&str> = flow
+        .hops
+        .iter()
+        .map(|h| h.record.function.as_str())
+        .collect();
+    if relay.correlation_ids.contains(&request_id) {
+        // The functions pass the request's id on (brief A): one flow from the request to
+        // the notifications, in order.
+        assert_eq!(
+            functions[..3],
+            [
+                "UsersSignUpFunction",
+                "UsersOutboxRelayFunction",
+                "NotificationsConsumerFunction"
+            ],
+            "{functions:?}"
+        );
+        assert!(
+            functions[3..]
+                .iter()
+                .all(|f| *f == "NotificationsConsumerFunction")
+        );
+    } else {
+        // Envelopes without a correlationId: the later hops are flows of their event ids.
+        assert_eq!(functions, ["UsersSignUpFunction"]);
+    }
+    let bill = flow.bill(&localcloud::trace::prices().unwrap()).unwrap();
+    let total: f64 = bill.iter().map(|l| l.usd).sum();
+    assert!(total > 0.0, "{bill:?}");
+    let text = localcloud::trace::trace(&state, &request_id).unwrap();
+    assert!(
+        text.contains("UsersSignUpFunction (http POST /v1/auth/sign-up), cold"),
+        "{text}"
+    );
+    assert!(text.contains("per million such flows"), "{text}");
+    println!("{text}");
+    cloud.shutdown().await;
+    let _ = std::fs::remove_dir_all(state);
+}
