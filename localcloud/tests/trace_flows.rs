@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use localcloud::invocations::{InvocationRecord, Trigger};
 use localcloud::trace::Journal;
 use localcloud::{Cloud, CloudOptions};
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -109,27 +109,33 @@ async fn a_sign_up_is_traced_from_its_request_to_the_notifications() {
         .iter()
         .map(|h| h.record.function.as_str())
         .collect();
-    if relay.correlation_ids.contains(&request_id) {
-        // The functions pass the request's id on (brief A): one flow from the request to
-        // the notifications, in order.
-        assert_eq!(
-            functions[..3],
-            [
-                "UsersSignUpFunction",
-                "UsersOutboxRelayFunction",
-                "NotificationsConsumerFunction"
-            ],
-            "{functions:?}"
-        );
-        assert!(
-            functions[3..]
-                .iter()
-                .all(|f| *f == "NotificationsConsumerFunction")
-        );
-    } else {
-        // Envelopes without a correlationId: the later hops are flows of their event ids.
-        assert_eq!(functions, ["UsersSignUpFunction"]);
-    }
+    // The functions pass the request's id on: one flow from the request to the
+    // notifications, in order.
+    assert_eq!(
+        functions[..3],
+        [
+            "UsersSignUpFunction",
+            "UsersOutboxRelayFunction",
+            "NotificationsConsumerFunction"
+        ],
+        "{functions:?}"
+    );
+    assert!(
+        functions[3..]
+            .iter()
+            .all(|f| *f == "NotificationsConsumerFunction")
+    );
+    // The functions' EMF records: sign-up writes, the relay sends.
+    assert!(
+        flow.hops[0].consumption.write_units > 0.0,
+        "{:?}",
+        flow.hops[0]
+    );
+    assert!(
+        flow.hops[1].consumption.sqs_requests > 0.0,
+        "{:?}",
+        flow.hops[1]
+    );
     let bill = flow.bill(&localcloud::trace::prices().unwrap()).unwrap();
     let total: f64 = bill.iter().map(|l| l.usd).sum();
     assert!(total > 0.0, "{bill:?}");
@@ -138,6 +144,142 @@ async fn a_sign_up_is_traced_from_its_request_to_the_notifications() {
         text.contains("UsersSignUpFunction (http POST /v1/auth/sign-up), cold"),
         "{text}"
     );
+    assert!(text.contains("per million such flows"), "{text}");
+    println!("{text}");
+    cloud.shutdown().await;
+    let _ = std::fs::remove_dir_all(state);
+}
+
+async fn call(
+    cloud: &Cloud,
+    method: &str,
+    path: &str,
+    body: Value,
+    token: Option<&str>,
+) -> (Value, String) {
+    let mut request = reqwest::Client::new()
+        .request(
+            method.parse().unwrap(),
+            format!("{}{path}", cloud.base_url()),
+        )
+        .header("idempotency-key", format!("k-{}", ulid::Ulid::new()));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if !body.is_null() {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{method} {path}: {status} {body}");
+    (body, request_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_is_traced_from_its_request_to_the_notification_of_order_confirmed() {
+    let state = std::env::temp_dir().join(format!("lc-trace-{}", ulid::Ulid::new()));
+    let mut options = CloudOptions::for_tests(&project_root());
+    options.state_dir = Some(state.clone());
+    let password = "correct horse battery staple";
+    options
+        .parameter_overrides
+        .insert("AdminEmail".into(), "admin@studyloop.test".into());
+    options
+        .parameter_overrides
+        .insert("AdminPassword".into(), password.into());
+    let cloud = Cloud::start(options)
+        .await
+        .unwrap_or_else(|e| panic!("local cloud: {e:#}"));
+    cloud.seed("UsersSeedAdminFunction").await.unwrap();
+    let (admin, _) = call(
+        &cloud,
+        "POST",
+        "/v1/auth/sign-in",
+        json!({"email": "admin@studyloop.test", "password": password}),
+        None,
+    )
+    .await;
+    let admin = admin["accessToken"].as_str().unwrap().to_string();
+    let (product, _) = call(
+        &cloud,
+        "POST",
+        "/v1/products",
+        json!({"name": "Trace", "price": {"amount": 19000, "currency": "KRW"}, "stock": 5}),
+        Some(&admin),
+    )
+    .await;
+    let email = format!("order-{}@example.com", ulid::Ulid::new()).to_lowercase();
+    let (student, _) = call(
+        &cloud,
+        "POST",
+        "/v1/auth/sign-up",
+        json!({"email": email, "password": password, "name": "Otto"}),
+        None,
+    )
+    .await;
+    let student = student["accessToken"].as_str().unwrap().to_string();
+    let (_, request_id) = call(
+        &cloud,
+        "POST",
+        "/v1/orders",
+        json!({"productId": product["id"], "quantity": 1, "paymentToken": "tok_ok"}),
+        Some(&student),
+    )
+    .await;
+
+    // The inbox shows order_confirmed once the notifications consumer has taken it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (inbox, _) = call(
+            &cloud,
+            "GET",
+            "/v1/notifications?limit=100",
+            Value::Null,
+            Some(&student),
+        )
+        .await;
+        let items = inbox["items"].as_array().cloned().unwrap_or_default();
+        if items.iter().any(|i| i["type"] == "order_confirmed") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no order_confirmed in {inbox}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Its record is written as the consumer's invocation ends.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let journal = journal(&state);
+    let flow = journal.flow(&request_id).unwrap();
+    let functions: Vec<&str> = flow
+        .hops
+        .iter()
+        .map(|h| h.record.function.as_str())
+        .collect();
+    assert_eq!(functions[0], "OrdersCreateOrderFunction", "{functions:?}");
+    assert!(
+        matches!(&flow.hops[0].record.trigger, Trigger::Http { route } if route == "POST /v1/orders")
+    );
+    for hop in &flow.hops[1..] {
+        assert!(hop.record.start >= flow.hops[0].record.end, "{hop:?}");
+        assert!(
+            !matches!(hop.record.trigger, Trigger::Http { .. }),
+            "{hop:?}"
+        );
+    }
+    for function in [
+        "OrdersSagaOrchestratorFunction",
+        "NotificationsConsumerFunction",
+    ] {
+        assert!(
+            functions.contains(&function),
+            "{function} not in {functions:?}"
+        );
+    }
+    let text = localcloud::trace::trace(&state, &request_id).unwrap();
     assert!(text.contains("per million such flows"), "{text}");
     println!("{text}");
     cloud.shutdown().await;
