@@ -6,6 +6,7 @@
 
 mod api;
 mod concurrency;
+mod correlation;
 mod crashes;
 mod enrollments;
 mod erasure;
