@@ -180,6 +180,12 @@ async fn call(
     (body, request_id)
 }
 
+/// Signs up or in, and returns the session's access token.
+async fn access_token(cloud: &Cloud, path: &str, account: Value) -> String {
+    let (session, _) = call(cloud, "POST", path, account, None).await;
+    session["accessToken"].as_str().unwrap().to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_is_traced_from_its_request_to_the_notification_of_order_confirmed() {
     let state = std::env::temp_dir().join(format!("lc-trace-{}", ulid::Ulid::new()));
@@ -196,15 +202,8 @@ async fn an_order_is_traced_from_its_request_to_the_notification_of_order_confir
         .await
         .unwrap_or_else(|e| panic!("local cloud: {e:#}"));
     cloud.seed("UsersSeedAdminFunction").await.unwrap();
-    let (admin, _) = call(
-        &cloud,
-        "POST",
-        "/v1/auth/sign-in",
-        json!({"email": "admin@studyloop.test", "password": password}),
-        None,
-    )
-    .await;
-    let admin = admin["accessToken"].as_str().unwrap().to_string();
+    let admin_account = json!({"email": "admin@studyloop.test", "password": password});
+    let admin = access_token(&cloud, "/v1/auth/sign-in", admin_account).await;
     let (product, _) = call(
         &cloud,
         "POST",
@@ -214,15 +213,8 @@ async fn an_order_is_traced_from_its_request_to_the_notification_of_order_confir
     )
     .await;
     let email = format!("order-{}@example.com", ulid::Ulid::new()).to_lowercase();
-    let (student, _) = call(
-        &cloud,
-        "POST",
-        "/v1/auth/sign-up",
-        json!({"email": email, "password": password, "name": "Otto"}),
-        None,
-    )
-    .await;
-    let student = student["accessToken"].as_str().unwrap().to_string();
+    let student_account = json!({"email": email, "password": password, "name": "Otto"});
+    let student = access_token(&cloud, "/v1/auth/sign-up", student_account).await;
     let (_, request_id) = call(
         &cloud,
         "POST",
