@@ -1,6 +1,7 @@
 //! Erasing a person everywhere: `DELETE /v1/users/me` queues one `user_deleted` envelope
-//! (`{id, type: "user_deleted", occurredAt, userId, data: {}}`) through the users outbox to
-//! every domain that holds the person's data (docs/contract.md, "Deleting an account").
+//! (`{id, type: "user_deleted", occurredAt, userId, correlationId, data: {}}`) through the
+//! users outbox to every domain that holds the person's data (docs/contract.md, "Deleting an
+//! account").
 //!
 //! A domain's consumer recognises it with [`deleted_user`] before its own parser (its queue
 //! also carries the domain's usual messages), erases what it keeps of the user, and succeeds

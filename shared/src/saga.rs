@@ -1,8 +1,8 @@
 //! The order saga's messages: the commands the orders orchestrator sends to the inventory
 //! and payments step handlers, and their replies. One definition, so the three domains
 //! cannot drift apart. Each travels in the usual [`Envelope`](crate::events::Envelope)
-//! (`{id, type, occurredAt, userId, data}`; `userId` is the customer) through the sending
-//! domain's outbox.
+//! (`{id, type, occurredAt, userId, correlationId, data}`; `userId` is the customer) through
+//! the sending domain's outbox; a reply keeps its command's `correlationId`.
 //!
 //! Every step is keyed by the order: a step handler does its work at most once per
 //! `orderId` (a reservation, a charge, a refund, a release), so a redelivered or repeated
