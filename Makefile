@@ -16,7 +16,7 @@ export ADMIN_EMAIL ?= admin@studyloop.local
 export ADMIN_PASSWORD ?= studyloop-admin-pw
 LOCALCLOUD := $(CARGO_TARGET_DIR)/debug/localcloud
 
-.PHONY: help tools build dev test fmt lint check unit sam-validate sam-build invoke clean bench cost \
+.PHONY: help tools build dev test fmt lint check unit sam-validate sam-build invoke clean bench cost cost-mix \
 	web-deps web web-check chromium web-e2e openapi openapi-check contract
 
 help:
@@ -27,7 +27,8 @@ help:
 	@echo "make invoke FN=UsersSignUpFunction [EVENT=events/UsersSignUpFunction.json]   like sam local invoke"
 	@echo "make sam-build   sam build (arm64, offline)    make clean   forget local data"
 	@echo "make bench  release build + cold start, latency, memory and size of every function (not in make test)"
-	@echo "make cost   monthly AWS cost at 0..10M requests vs a monolith and containers (uses bench/results.json)"
+	@echo "make cost   monthly AWS cost at 0..10M requests vs a monolith and containers (uses bench/results.json, bench/mix.json)"
+	@echo "make cost-mix   a scripted traffic mix through a local cloud: what each request consumes (bench/mix.json)"
 
 # The Python tools (moto's SQS server, SAM CLI, cargo-lambda), pinned, in .venv.
 tools: $(VENV)/.installed
@@ -167,3 +168,8 @@ bench: tools $(BENCH_TOOLS)
 
 cost: $(BENCH_TOOLS)
 	$(VENV)/bin/python tools/bench/cost.py
+
+# The measured traffic mix (a local cloud of its own, the debug build) behind `make cost`'s
+# per-request figures: writes bench/mix.json.
+cost-mix: build
+	python3 tools/bench/mix.py

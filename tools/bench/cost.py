@@ -25,6 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 RESULTS = ROOT / "bench" / "results.json"
+# Measured consumption per request of a scripted traffic mix (tools/bench/mix.py, `make cost-mix`).
+MIX_RESULTS = ROOT / "bench" / "mix.json"
 TABLE = ROOT / "bench" / "cost.md"
 CHART = ROOT / "bench" / "cost.png"
 # The performance report, whose tables these tools rewrite in place.
@@ -317,6 +319,57 @@ def containers(requests, m, retention):
     return lines
 
 
+MIX_LABELS = {
+    "read": "reads",
+    "event_write": "writes that emit events (a comment)",
+    "sign_in": "sign-ins",
+    "order": "orders (the saga)",
+}
+
+
+def measured_mix(functions, m):
+    """What each request of the measured mix consumed (bench/mix.json: every invocation of
+    its flow, read back from the local cloud's invocation record by correlation id), priced.
+
+    Lambda's compute is the model's (each function's benchmarked CPU time at its memory),
+    not the local run's durations (a debug build on this machine's full cores)."""
+    if not MIX_RESULTS.exists():
+        return ["No measured mix yet (`make cost-mix` writes bench/mix.json)."]
+    mix = json.loads(MIX_RESULTS.read_text())
+    out = [
+        f"Measured per request by `make cost-mix` ({mix['requests']} requests through the local cloud,"
+        f" {mix['measuredAt']}; every hop of each request's flow, found by its correlation id):",
+        "",
+        "| class | share | invocations | read units | write units | SQS requests | log bytes | marginal $ per million |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    total = 0.0
+    for name, share in mix["mix"].items():
+        c = mix["classes"].get(name)
+        if not c:
+            continue
+        p = c["perRequest"]
+        gb_s = 0.0
+        for fid, count in c["invocationsPerRequestByFunction"].items():
+            memory = functions.get(fid, {"memory": 128})["memory"]
+            cpu = (m.get(fid, {}) or {}).get("warm_cpu_ms") or 1.0
+            gb_s += count * billed_ms(cpu, 2 * DYNAMO_CALL_MS, memory) / 1000 * memory / 1024
+        cost = (p["apiRequests"] * price("http_api_request")
+                + p["invocations"] * price("lambda_request")
+                + gb_s * price("lambda_gb_s_arm64")
+                + p["readUnits"] * price("dynamodb_rru")
+                + p["writeUnits"] * price("dynamodb_wru")
+                + p["sqsRequests"] * price("sqs_request")
+                + (p["logBytes"] + ACCESS_LOG_BYTES) / 1e9 * price("logs_ingest_gb"))
+        total += share * cost
+        out.append(f"| {MIX_LABELS.get(name, name)} | {share:.0%} | {p['invocations']:.2f} | {p['readUnits']:.1f} |"
+                   f" {p['writeUnits']:.1f} | {p['sqsRequests']:.1f} | {p['logBytes']:,.0f} | ${cost * 1e6:.2f} |")
+    out.append("")
+    out.append(f"Measured marginal cost of the mix: **${total * 1e6:.2f} per million requests** (no free tier,"
+               " X-Ray off; the target is $4.00).")
+    return out
+
+
 def fmt_money(v):
     return f"${v:,.2f}"
 
@@ -377,6 +430,8 @@ def main():
     out.append(f"At {TRAFFIC[-1]:,} requests: {u['invocations']:,.0f} Lambda invocations, {u['gbSeconds']:,.0f} GB-s"
                f" (free up to {FREE['lambda_gb_s']:,}), {u['sqsRequests']:,.0f} SQS requests, {u['logGb']:.1f} GB of logs,"
                f" {u['traces']:,.0f} X-Ray traces.")
+    out.append("")
+    out.extend(measured_mix(functions, m))
     table = "\n".join(out)
     TABLE.write_text("# Cost model (`make cost`)\n\n" + table + "\n")
     chart(rows)
