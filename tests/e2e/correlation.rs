@@ -247,3 +247,33 @@ async fn the_trace_header_of_the_hop_that_wrote_an_event_travels_with_its_messag
     // Both events were written by the one sign-up invocation: one trace.
     assert_eq!(headers[0], headers[1]);
 }
+
+/// A seed starts a flow of its own: its Lambda request id is the correlation id of its lines.
+#[tokio::test]
+async fn a_seed_is_a_flow_of_its_own() {
+    let (t, _admin) = TestCloud::start_with_admin().await;
+    let lines = until_logged(&t, "the admin seed's EMF line", |lines| {
+        lines
+            .iter()
+            .any(|l| l.function == "UsersSeedAdminFunction" && l.is_emf())
+    })
+    .await;
+    let emf = lines
+        .iter()
+        .find(|l| l.function == "UsersSeedAdminFunction" && l.is_emf())
+        .map(|l| &l.json)
+        .unwrap_or_else(|| panic!("no EMF line"));
+    let request_id = emf["requestId"].as_str().unwrap_or_default();
+    assert!(!request_id.is_empty(), "{emf}");
+    assert_eq!(emf["correlationId"], request_id, "{emf}");
+    assert!(
+        emf["DynamoWriteUnits"].as_f64().is_some_and(|u| u > 0.0),
+        "{emf}"
+    );
+    for line in lines
+        .iter()
+        .filter(|l| l.function == "UsersSeedAdminFunction" && l.json["span"].is_object())
+    {
+        assert_eq!(line.correlation_id(), Some(request_id), "{}", line.json);
+    }
+}
