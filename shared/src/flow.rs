@@ -26,10 +26,13 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// A header without the shape of an X-Ray trace header is dropped: it can come from a
+    /// client (`x-amzn-trace-id`), and SQS refuses a malformed `AWSTraceHeader`, which would
+    /// hold the relay's stream on that item until it expired.
     pub fn new(correlation_id: impl Into<String>, trace_header: Option<String>) -> Self {
         Self {
             correlation_id: correlation_id.into(),
-            trace_header: trace_header.filter(|h| !h.is_empty()),
+            trace_header: trace_header.filter(|h| is_trace_header(h)),
         }
     }
 
@@ -38,6 +41,21 @@ impl Flow {
     pub fn scope<F: Future>(self, work: F) -> impl Future<Output = F::Output> {
         CURRENT.scope(self, work)
     }
+}
+
+/// Whether `header` has the shape of an X-Ray trace header: `Root=1-<8 hex>-<24 hex>`, then
+/// `;Key=Value` fields, printable ASCII, short.
+fn is_trace_header(header: &str) -> bool {
+    let Some(root) = header.strip_prefix("Root=1-") else {
+        return false;
+    };
+    let id = root.split(';').next().unwrap_or_default();
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    header.len() <= 256
+        && header.bytes().all(|b| b.is_ascii_graphic())
+        && id
+            .split_once('-')
+            .is_some_and(|(time, random)| hex(time, 8) && hex(random, 24))
 }
 
 /// The current flow's correlation id; outside any flow (a unit test, a tool), a new id: the
@@ -64,17 +82,39 @@ mod tests {
         assert!(crate::is_id(&outside.0));
         assert_eq!(trace_header(), None);
 
-        let flow = Flow::new("req-1", Some("Root=1-abc;Sampled=1".into()));
+        let flow = Flow::new("req-1", Some(TRACE.into()));
         let inside = flow
             .scope(async { (correlation_id(), correlation_id(), trace_header()) })
             .await;
         assert_eq!(inside.0, "req-1");
         assert_eq!(inside.1, "req-1");
-        assert_eq!(inside.2.as_deref(), Some("Root=1-abc;Sampled=1"));
+        assert_eq!(inside.2.as_deref(), Some(TRACE));
     }
 
+    const TRACE: &str =
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+
     #[test]
-    fn an_empty_trace_header_is_none() {
-        assert_eq!(Flow::new("x", Some(String::new())).trace_header, None);
+    fn only_a_well_formed_trace_header_is_kept() {
+        assert_eq!(
+            Flow::new("x", Some(TRACE.into())).trace_header.as_deref(),
+            Some(TRACE)
+        );
+        let root_only = "Root=1-5759e988-bd862e3fe1be46a994272793";
+        assert!(
+            Flow::new("x", Some(root_only.into()))
+                .trace_header
+                .is_some()
+        );
+        for bad in [
+            "",
+            "Root=1-abc;Sampled=1",
+            "Parent=53995c3f42cd8ad8;Sampled=1",
+            "Root=1-5759e988-bd862e3fe1be46a99427279z",
+            "Root=1-5759e988-bd862e3fe1be46a994272793; Sampled=1",
+            &format!("{TRACE};Lineage={}", "a".repeat(300)),
+        ] {
+            assert_eq!(Flow::new("x", Some(bad.into())).trace_header, None, "{bad}");
+        }
     }
 }

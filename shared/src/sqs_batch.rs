@@ -217,10 +217,14 @@ mod tests {
             r#"{"id":"e2","type":"welcome","userId":"u","occurredAt":"x","data":{}}"#,
             "not an envelope",
         ]);
-        event.records[0]
-            .attributes
-            .insert(TRACE_HEADER.into(), "Root=1-a;Sampled=1".into());
-        let invocation = Invocation::new("lambda-1", Some("Root=1-b;Sampled=0".into()));
+        event.records[0].attributes.insert(
+            TRACE_HEADER.into(),
+            "Root=1-6750a8b0-aaaaaaaaaaaaaaaaaaaaaaaa;Sampled=1".into(),
+        );
+        let invocation = Invocation::new(
+            "lambda-1",
+            Some("Root=1-6750a8b0-bbbbbbbbbbbbbbbbbbbbbbbb;Sampled=0".into()),
+        );
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = seen.clone();
         let response = invocation
@@ -244,9 +248,18 @@ mod tests {
         assert_eq!(
             flows,
             [
-                ("e2".to_owned(), "Root=1-b;Sampled=0".to_owned()),
-                ("m2".to_owned(), "Root=1-b;Sampled=0".to_owned()),
-                ("req-1".to_owned(), "Root=1-a;Sampled=1".to_owned()),
+                (
+                    "e2".to_owned(),
+                    "Root=1-6750a8b0-bbbbbbbbbbbbbbbbbbbbbbbb;Sampled=0".to_owned()
+                ),
+                (
+                    "m2".to_owned(),
+                    "Root=1-6750a8b0-bbbbbbbbbbbbbbbbbbbbbbbb;Sampled=0".to_owned()
+                ),
+                (
+                    "req-1".to_owned(),
+                    "Root=1-6750a8b0-aaaaaaaaaaaaaaaaaaaaaaaa;Sampled=1".to_owned()
+                ),
             ]
         );
         // Every message's task counted into the one invocation.
