@@ -277,3 +277,43 @@ async fn a_seed_is_a_flow_of_its_own() {
         assert_eq!(line.correlation_id(), Some(request_id), "{}", line.json);
     }
 }
+
+/// A sign-in writes 6 units, each one needed: the attempt reserved (1) and cleared (1),
+/// the session's family and its first token as two conditional puts (1 each, and 1 each for
+/// their `UserIndex` entry). In one transaction the two cost 6 (DynamoDB bills a
+/// transaction's items double); nothing needs them together (see users' `start_session`).
+#[tokio::test]
+async fn a_sign_in_writes_its_session_without_a_transaction() {
+    let t = TestCloud::start().await;
+    let address = email("units");
+    t.sign_up(&address, "Una").await;
+    let r = t.sign_in(&address, e2e::PASSWORD).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let flow = r.header("x-request-id").unwrap_or_default().to_owned();
+    // The session works: its refresh token trades for a new pair.
+    let refreshed = t
+        .call(
+            "POST",
+            "/v1/auth/refresh",
+            Some(serde_json::json!({"refreshToken": r.body["refreshToken"]})),
+            None,
+        )
+        .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+
+    let lines = until_logged(&t, "the sign-in's EMF line", |lines| {
+        lines
+            .iter()
+            .any(|l| l.function == "UsersSignInFunction" && l.is_emf() && l.of_flow(&flow))
+    })
+    .await;
+    let emf = lines
+        .iter()
+        .find(|l| l.function == "UsersSignInFunction" && l.is_emf() && l.of_flow(&flow))
+        .map(|l| &l.json);
+    assert_eq!(
+        emf.and_then(|e| e["DynamoWriteUnits"].as_f64()),
+        Some(6.0),
+        "{emf:?}"
+    );
+}
