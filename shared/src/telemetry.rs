@@ -23,17 +23,26 @@ pub fn init() {
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".to_owned())
         .to_ascii_lowercase();
-    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+    let _ = tracing::subscriber::set_global_default(subscriber(&level, std::io::stdout));
+}
+
+/// The log format every function writes to `writer`, at `level` (an `EnvFilter` directive):
+/// one JSON object a line, the event's fields flat, the current span's fields under `span`.
+pub(crate) fn subscriber<W>(level: &str, writer: W) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
         .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
         .with_env_filter(filter)
-        .with_writer(std::io::stdout)
-        .try_init();
+        .with_writer(writer)
+        .finish()
 }
 
 fn function_name() -> &'static str {

@@ -250,7 +250,9 @@ async fn reserve_stock(
             }
         };
         if written == Written::Done {
-            tracing::info!(orderId = %cmd.order_id, productId = %cmd.product_id, quantity = cmd.quantity, outcome = ?outcome, "reserve_stock handled");
+            // DEBUG: the orchestrator's "saga moved" line names the reply (stock_reserved or
+            // stock_rejected) with the order and the flow.
+            tracing::debug!(orderId = %cmd.order_id, productId = %cmd.product_id, quantity = cmd.quantity, outcome = ?outcome, "reserve_stock handled");
             return Ok(outcome);
         }
     }

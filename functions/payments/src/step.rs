@@ -290,7 +290,9 @@ async fn capture_payment(
             continue;
         }
         faults("after_write");
-        tracing::info!(orderId = %order_id, state = to.as_str(), provider = app.provider.name(), "capture_payment handled");
+        // DEBUG: the orchestrator's "saga moved" line names the reply (payment_captured or
+        // payment_declined) with the order and the flow.
+        tracing::debug!(orderId = %order_id, state = to.as_str(), provider = app.provider.name(), "capture_payment handled");
         return Ok(match outcome {
             ChargeOutcome::Captured { .. } => {
                 count("PaymentsCaptured");
