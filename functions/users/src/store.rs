@@ -758,25 +758,11 @@ impl Store {
         window_seconds: i64,
     ) -> Result<Reservation, StoreError> {
         // Each round either writes or sees a live window that was full a moment ago; a
-        // window that ends or opens between the two writes costs one more round.
+        // window that ends or opens between the two writes costs one more round. A new
+        // window is tried first: a successful sign-in clears its attempts, so most find none,
+        // and a write refused by its condition is billed all the same (1 unit), which the
+        // other order would pay on nearly every sign-in.
         for _ in 0..4 {
-            let in_window = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(login_failures_key(email, from)))
-                .update_expression("ADD failures :one")
-                .condition_expression("windowEnds > :now AND failures < :max")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":now", n(now))
-                .expression_attribute_values(":max", n(i64::from(max)))
-                .send()
-                .await;
-            match in_window {
-                Ok(_) => return Ok(Reservation::Granted),
-                Err(e) if is_condition_failed(&e) => {}
-                Err(e) => return Err(e.into()),
-            }
             let first = LoginFailures {
                 count: 1,
                 window_ends: now + window_seconds,
@@ -794,6 +780,23 @@ impl Store {
                 .send()
                 .await;
             match new_window {
+                Ok(_) => return Ok(Reservation::Granted),
+                Err(e) if is_condition_failed(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let in_window = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(login_failures_key(email, from)))
+                .update_expression("ADD failures :one")
+                .condition_expression("windowEnds > :now AND failures < :max")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":max", n(i64::from(max)))
+                .send()
+                .await;
+            match in_window {
                 Ok(_) => return Ok(Reservation::Granted),
                 Err(e) if is_condition_failed(&e) => {}
                 Err(e) => return Err(e.into()),

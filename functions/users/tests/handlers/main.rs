@@ -14,6 +14,7 @@ use users::{App, Store};
 mod change_password;
 mod delete_account;
 mod password_reset;
+mod sign_in_writes;
 mod verification;
 
 type Harness = testkit::Harness<App>;
