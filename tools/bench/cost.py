@@ -121,8 +121,9 @@ INSTANCE_KEEP_SECONDS = 420
 ACCESS_LOG_BYTES = 260
 # Data kept per write request (for continuous backup), KB.
 KB_STORED_PER_WRITE = 1.0
-# X-Ray's default sampling rule: the first request each second, then 5% (per function:
-# the conservative reading; asynchronous invocations continue the caller's trace).
+# X-Ray's default sampling rule (the first request each second, then 5%; per function: the
+# conservative reading), used when the template's tracing is on without a sampling rule of
+# its own; TracingSamplingRule's ReservoirSize and FixedRate replace it when there is one.
 XRAY_RESERVOIR_PER_SECOND = 1
 XRAY_RATE = 0.05
 
@@ -167,8 +168,37 @@ def load_template():
             if ev.get("Type") == "SQS":
                 polled_queues += 1
     retention = ((doc.get("Parameters") or {}).get("LogRetentionDays") or {}).get("Default", 30)
-    tracing = globals_fn.get("Tracing") == "Active"
-    return functions, alarms, polled_queues, retention, tracing
+    return functions, alarms, polled_queues, retention, tracing_of(doc, globals_fn)
+
+
+def tracing_of(doc, globals_fn):
+    """None when the functions' tracing is off as deployed by default; else how X-Ray samples:
+    (reservoir per second, fixed rate, whether the reservoir is per function). Globals'
+    Tracing is a literal or a Ref to a parameter, read at its Default; the sampling rule
+    (AWS::XRay::SamplingRule) likewise, its reservoir shared by every function it matches."""
+    params = doc.get("Parameters") or {}
+
+    def value(v):
+        if isinstance(v, dict) and "!Ref" in v:
+            return (params.get(v["!Ref"]) or {}).get("Default")
+        return v
+
+    if value(globals_fn.get("Tracing")) != "Active":
+        return None
+    for res in (doc.get("Resources") or {}).values():
+        if res.get("Type") == "AWS::XRay::SamplingRule":
+            rule = (res.get("Properties") or {}).get("SamplingRule") or {}
+            return (float(value(rule.get("ReservoirSize", 0))), float(value(rule.get("FixedRate", 0))), False)
+    return (XRAY_RESERVOIR_PER_SECOND, XRAY_RATE, True)
+
+
+def traces_of(requests_per_month, tracing):
+    """Traces X-Ray records of `requests_per_month` requests (one function's, or the rule's)."""
+    if not tracing or requests_per_month <= 0:
+        return 0.0
+    reservoir, rate, _ = tracing
+    per_second = requests_per_month / SECONDS_PER_MONTH
+    return (min(per_second, reservoir) + rate * max(0.0, per_second - reservoir)) * SECONDS_PER_MONTH
 
 
 # ---------------------------------------------------------------- measurements
@@ -227,10 +257,8 @@ def serverless(requests, functions, alarms, polled_queues, retention, tracing, m
         rru += n * c["rru"]
         wru += n * c["wru"]
         writes += n if c["wru"] else 0
-        if tracing and n > 0:
-            rate = n / SECONDS_PER_MONTH
-            sampled = min(rate, XRAY_RESERVOIR_PER_SECOND) + XRAY_RATE * max(0.0, rate - XRAY_RESERVOIR_PER_SECOND)
-            traces += sampled * SECONDS_PER_MONTH
+        if tracing and tracing[2]:
+            traces += traces_of(n, tracing)
         for ev in c["events"]:
             consumers = ev["consumers"]
             # The relay: one invocation per stream batch (one record at these rates), one send per queue.
@@ -243,6 +271,9 @@ def serverless(requests, functions, alarms, polled_queues, retention, tracing, m
                 sqs += n * 2
                 rru += n * d["rru"]
                 wru += n * d["wru"]
+    if tracing and not tracing[2]:
+        # One rule for every function: its reservoir is shared, its rate applies to all.
+        traces += traces_of(requests, tracing)
     sqs += polled_queues * IDLE_POLLERS_PER_QUEUE * SECONDS_PER_MONTH / LONG_POLL_SECONDS
     log_bytes += requests * ACCESS_LOG_BYTES
 
@@ -327,7 +358,7 @@ MIX_LABELS = {
 }
 
 
-def measured_mix(functions, m):
+def measured_mix(functions, m, tracing):
     """What each request of the measured mix consumed (bench/mix.json: every invocation of
     its flow, read back from the local cloud's invocation record by correlation id), priced.
 
@@ -360,14 +391,35 @@ def measured_mix(functions, m):
                 + p["readUnits"] * price("dynamodb_rru")
                 + p["writeUnits"] * price("dynamodb_wru")
                 + p["sqsRequests"] * price("sqs_request")
-                + (p["logBytes"] + ACCESS_LOG_BYTES) / 1e9 * price("logs_ingest_gb"))
+                + (p["logBytes"] + ACCESS_LOG_BYTES) / 1e9 * price("logs_ingest_gb")
+                # Marginal: a sampled request's trace (the reservoir is a fixed amount a second).
+                + (tracing[1] if tracing else 0.0) * price("xray_trace"))
         total += share * cost
         out.append(f"| {MIX_LABELS.get(name, name)} | {share:.0%} | {p['invocations']:.2f} | {p['readUnits']:.1f} |"
                    f" {p['writeUnits']:.1f} | {p['sqsRequests']:.1f} | {p['logBytes']:,.0f} | ${cost * 1e6:.2f} |")
     out.append("")
+    xray = f"X-Ray sampling {tracing[1]:.0%}" if tracing else "X-Ray off as the template deploys by default"
     out.append(f"Measured marginal cost of the mix: **${total * 1e6:.2f} per million requests** (no free tier,"
-               " X-Ray off; the target is $4.00).")
+               f" {xray}; the target is $4.00).")
     return out
+
+
+def xray_lever(functions, alarms, polled_queues, retention, m):
+    """The X-Ray line at each volume under the three settings the template can deploy."""
+    doc = yaml.load(TEMPLATE.read_text(), Loader=Loader)
+    params = doc.get("Parameters") or {}
+    rate = float((params.get("TracingSampleRate") or {}).get("Default", XRAY_RATE))
+    settings = [
+        ("Tracing Active under X-Ray's default rule (before)", (XRAY_RESERVOIR_PER_SECOND, XRAY_RATE, True)),
+        (f"Active under TracingSamplingRule ({rate:.0%}, no reservoir)", (0.0, rate, False)),
+        ("PassThrough (the default)", None),
+    ]
+    parts = []
+    for name, tracing in settings:
+        cost = [serverless(r, functions, alarms, polled_queues, retention, tracing, m)[0]["X-Ray"] for r in TRAFFIC[1:]]
+        parts.append(f"{name}: " + " / ".join(fmt_money(c) for c in cost))
+    return ("X-Ray lever, a month at " + " / ".join(f"{r:,}" for r in TRAFFIC[1:]) + " requests: "
+            + "; ".join(parts) + ".")
 
 
 def fmt_money(v):
@@ -430,8 +482,9 @@ def main():
     out.append(f"At {TRAFFIC[-1]:,} requests: {u['invocations']:,.0f} Lambda invocations, {u['gbSeconds']:,.0f} GB-s"
                f" (free up to {FREE['lambda_gb_s']:,}), {u['sqsRequests']:,.0f} SQS requests, {u['logGb']:.1f} GB of logs,"
                f" {u['traces']:,.0f} X-Ray traces.")
+    out.append(xray_lever(functions, alarms, polled_queues, retention, m))
     out.append("")
-    out.extend(measured_mix(functions, m))
+    out.extend(measured_mix(functions, m, tracing))
     table = "\n".join(out)
     TABLE.write_text("# Cost model (`make cost`)\n\n" + table + "\n")
     chart(rows)
