@@ -112,7 +112,12 @@ DYNAMO_CALL_MS = 4.0
 SQS_SEND_MS = 8.0
 # An idle SQS event source mapping long-polls (20 s) with several pollers; AWS bills the
 # empty receives (Knowledge Center: "Why are my Amazon SQS charges higher than expected?").
-# AWS does not document the idle poller count; five is the figure commonly observed.
+# The figure modelled is five: AWS documents that Lambda "consumes messages in batches, starting
+# at five concurrent batches with five functions at a time" (AWS Compute Blog, "Understanding
+# how AWS Lambda scales with Amazon SQS standard queues"; the Lambda developer guide's "Using
+# Lambda with Amazon SQS" says the same of its scaling), and it documents no idle count apart
+# from provisioned mode, whose minimum is two pollers (ProvisionedPollerConfig.MinimumPollers,
+# billed as event poller units, so dearer at idle, not cheaper). Each receive long-polls 20 s.
 IDLE_POLLERS_PER_QUEUE = 5
 LONG_POLL_SECONDS = 20
 # Lambda keeps an idle instance for minutes (not documented; ~7 minutes is commonly seen).
