@@ -230,6 +230,33 @@ def billed_ms(cpu_ms, io_ms, memory_mb):
 
 
 # ---------------------------------------------------------------- the model
+def mix_classes():
+    """The traffic mix the monthly model runs: measured (bench/mix.json, `make cost-mix`: per
+    request of each class, the invocations of every function of its flow, the DynamoDB units,
+    SQS requests and log bytes) when there is a measurement, else the assumed MIX above."""
+    if not MIX_RESULTS.exists():
+        return MIX
+    mix = json.loads(MIX_RESULTS.read_text())
+    classes = []
+    for name, share in mix["mix"].items():
+        c = mix["classes"].get(name)
+        if not c:
+            continue
+        p = c["perRequest"]
+        classes.append({
+            "name": MIX_LABELS.get(name, name),
+            "share": share,
+            "measured": True,
+            "functions": c["invocationsPerRequestByFunction"],
+            "invocations": p["invocations"],
+            "rru": p["readUnits"],
+            "wru": p["writeUnits"],
+            "sqs": p["sqsRequests"],
+            "log_bytes": p["logBytes"],
+        })
+    return classes
+
+
 def serverless(requests, functions, alarms, polled_queues, retention, tracing, m):
     lines = {k: 0.0 for k in ("Lambda", "API Gateway", "DynamoDB", "SQS", "CloudWatch Logs", "Alarms", "X-Ray")}
     invocations, gb_s, rru, wru, sqs, log_bytes, writes = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
@@ -254,8 +281,19 @@ def serverless(requests, functions, alarms, polled_queues, retention, tracing, m
         log_bytes += count * log_per
         per_function[fid] = per_function.get(fid, 0) + count
 
-    for c in MIX:
+    for c in mix_classes():
         n = requests * c["share"]
+        if c.get("measured"):
+            for fid, per_request in c["functions"].items():
+                invoke(fid, n * per_request, 2 * DYNAMO_CALL_MS, 0)
+            log_bytes += n * c["log_bytes"]
+            rru += n * c["rru"]
+            wru += n * c["wru"]
+            sqs += n * c["sqs"]
+            writes += n if c["wru"] else 0
+            if tracing and tracing[2]:
+                traces += traces_of(n, tracing)
+            continue
         meas = m.get(c["function"], {})
         calls = meas.get("dynamo_calls") or c["dynamo_calls"]
         invoke(c["function"], n, calls * DYNAMO_CALL_MS, (meas.get("log_bytes") or 600))
@@ -304,11 +342,15 @@ def shared_data_layer(requests, m, retention):
     equal), application logs without API Gateway's access log and without the relays."""
     rru = wru = writes = 0.0
     log_bytes = 0.0
-    for c in MIX:
+    for c in mix_classes():
         n = requests * c["share"]
         rru += n * c["rru"]
         wru += n * c["wru"]
         writes += n if c["wru"] else 0
+        if c.get("measured"):
+            # The request's own lines: the flow's bytes per invocation.
+            log_bytes += n * c["log_bytes"] / max(1.0, c["invocations"])
+            continue
         log_bytes += n * (m.get(c["function"], {}).get("log_bytes") or 600)
         for ev in c["events"]:
             for fid in ev["consumers"]:
@@ -427,6 +469,14 @@ def xray_lever(functions, alarms, polled_queues, retention, m):
             + "; ".join(parts) + ".")
 
 
+def describe_class(c, functions):
+    if c.get("measured"):
+        return (f"{c['share']:.0%} {c['name']} ({c['invocations']:.2f} invocations, {c['rru']:.1f} read and"
+                f" {c['wru']:.1f} write units, {c['sqs']:.1f} SQS requests, measured by `make cost-mix`)")
+    return (f"{c['share']:.0%} {c['name']} (assumed; CPU measured as {c['function']},"
+            f" {functions.get(c['function'], {}).get('memory')} MB)")
+
+
 def fmt_money(v):
     return f"${v:,.2f}"
 
@@ -445,7 +495,6 @@ def main():
             "monolith": monolith(r, m, retention),
             "containers": containers(r, m, retention),
         })
-    mem = {fid: functions.get(fid, {}).get("memory") for fid in {c["function"] for c in MIX}}
     archs = sorted({f["arch"] for f in functions.values()})
     out = []
     out.append(f"Monthly cost, USD, us-east-1, prices as listed on AWS's pricing pages on 2026-11-24"
@@ -454,8 +503,7 @@ def main():
                f" X-Ray tracing {'on' if tracing else 'off'}. Measured CPU from"
                f" `bench/results.json` ({results.get('generatedAt', 'no benchmark run yet')}).")
     out.append("")
-    out.append("Traffic mix per API request: " + "; ".join(
-        f"{int(c['share']*100)}% {c['name']} (measured as {c['function']}, {mem.get(c['function'])} MB)" for c in MIX) + ".")
+    out.append("Traffic mix per API request: " + "; ".join(describe_class(c, functions) for c in mix_classes()) + ".")
     out.append("")
     head = "| | " + " | ".join(f"{r:,} req/month" for r in TRAFFIC) + " |"
     out.append(head)
