@@ -233,6 +233,40 @@ def summarise(sent, recs):
     return classes
 
 
+def critical_paths(sent, recs, kind="order"):
+    """The flows of `kind`'s requests hop by hop, warm hops only (a cold start is the
+    exception, not the path): the median flow's hops and the spread of critical paths."""
+    invocations = [r for r in recs if r.get("kind", "invocation") == "invocation"]
+    by_flow = defaultdict(list)
+    for r in invocations:
+        for cid in r.get("correlationIds") or []:
+            by_flow[cid].append(r)
+    flows = []
+    for k, rid in sent:
+        hops = sorted(by_flow.get(rid, []), key=lambda r: r["start"])
+        if k != kind or not hops or any(h.get("cold") for h in hops):
+            continue
+        out = []
+        for i, h in enumerate(hops):
+            wait = h.get("waitMs", 0)
+            if i:
+                # A stream record's time is whole seconds (as DynamoDB Streams' is): the gap
+                # since the hop before is the closer bound, as `localcloud trace` shows it.
+                wait = max(0, min(wait, h["start"] - hops[i - 1]["end"]))
+            out.append({"function": h["function"], "trigger": (h.get("trigger") or {}).get("type"),
+                        "waitMs": wait, "durationMs": round(h.get("durationMs", 0), 1)})
+        flows.append({"criticalPathMs": hops[-1]["end"] - hops[0]["start"], "hops": out})
+    if not flows:
+        return None
+    flows.sort(key=lambda f: f["criticalPathMs"])
+    paths = [f["criticalPathMs"] for f in flows]
+    return {
+        "flows": len(flows),
+        "criticalPathMs": {"min": paths[0], "p50": paths[len(paths) // 2], "max": paths[-1]},
+        "medianFlow": flows[len(flows) // 2]["hops"],
+    }
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--requests", type=int, default=400)
@@ -255,7 +289,9 @@ def main():
         for token, oid in orders:
             _, doc = api.ok("GET", f"/v1/orders/{oid}", token=token)
             settled[doc.get("status")] = settled.get(doc.get("status"), 0) + 1
-        classes = summarise(sent, records(state_dir))
+        recs = records(state_dir)
+        classes = summarise(sent, recs)
+        order_path = critical_paths(sent, recs)
     finally:
         proc.terminate()
         try:
@@ -269,6 +305,7 @@ def main():
         "seconds": round(elapsed, 1),
         "orders": settled,
         "classes": classes,
+        "orderCriticalPath": order_path,
     }
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
