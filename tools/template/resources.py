@@ -31,6 +31,8 @@ LIMIT = 500
 # there (no resource count depends on them).
 PLACEHOLDERS = {"String": "placeholder", "Number": "0", "CommaDelimitedList": "placeholder"}
 REGION = "us-east-1"
+# The resources that hold data.
+STATEFUL = ("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket")
 
 
 def offline() -> None:
@@ -100,6 +102,21 @@ def main() -> int:
         print(f"  {kind:<{width}}  {n:>4}")
     print(f"  {'total':<{width}}  {total:>4}")
     print(f"{args.template}: {total} CloudFormation resources after the SAM transform; budget {BUDGET}, limit {LIMIT}")
+    # Data outlives the stack: a table or queue removed from the template, renamed (a new
+    # logical id replaces it) or deleted with the stack is kept, never deleted (cfn-lint I3011).
+    unretained = sorted(
+        rid
+        for rid, r in resources.items()
+        if r["Type"] in STATEFUL
+        and (r.get("DeletionPolicy") != "Retain" or r.get("UpdateReplacePolicy") != "Retain")
+    )
+    if unretained:
+        print(
+            "without DeletionPolicy: Retain and UpdateReplacePolicy: Retain: " + ", ".join(unretained),
+            file=sys.stderr,
+        )
+        return 1
+    print(f"every table and queue ({sum(by_type[t] for t in STATEFUL)}) is retained on deletion and replacement")
     if total > BUDGET:
         print(
             f"over budget by {total - BUDGET}: see docs/operations-template.md before raising BUDGET "
