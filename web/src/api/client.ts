@@ -24,6 +24,7 @@ async function authorizedFetch(input: Request): Promise<Response> {
   const url = new URL(input.url, location.href);
   if (PUBLIC.some((p) => url.pathname.startsWith(p))) return fetch(input);
   const replay = input.clone();
+  const sentWith = auth.accessToken();
   const first = await fetch(withToken(input));
   if (first.status !== 401) return first;
   // Only the token's 401 (`unauthorized`): a wrong password (`invalid_credentials`) is the answer.
@@ -34,7 +35,14 @@ async function authorizedFetch(input: Request): Promise<Response> {
   if (problem?.code !== "unauthorized") return first;
   // Signed out meanwhile (sign-out, a deleted account): nothing to refresh or to end.
   if (!auth.hasSession()) return first;
-  if (!(await auth.refresh())) {
+  // Sent before a refresh that has finished since (the screen's other requests of a page's
+  // first load, each refused for want of a token): the new token is already here, so replay
+  // with it. Refreshing again would rotate the pair a second time for nothing, and a reload
+  // while that second refresh is on its way loses the session: the server has rotated, the
+  // tab never stored the new token, and its older one now reads as reused.
+  const current = auth.accessToken();
+  const refreshedMeanwhile = current !== null && current !== sentWith;
+  if (!refreshedMeanwhile && !(await auth.refresh())) {
     auth.expire();
     return first;
   }
