@@ -278,6 +278,7 @@ mod tests {
                 add_capacity(0.5, 0.0);
                 add_sqs_request();
                 crate::telemetry::count("Enrolled");
+                crate::telemetry::count("SagaReplyIgnored");
                 handles("flow-a");
             })
             .await;
@@ -292,11 +293,7 @@ mod tests {
             }
         );
 
-        let route = [Metric {
-            name: "Latency",
-            unit: "Milliseconds",
-            value: 3.0,
-        }];
+        let route = crate::telemetry::request_metrics(502, std::time::Duration::from_millis(3));
         let line = invocation.record(&route, &[("Route", "POST /v1/x")], 1);
         assert_eq!(line["requestId"], "lambda-req-1");
         assert_eq!(line["correlationId"], "flow-a");
@@ -306,14 +303,22 @@ mod tests {
         assert_eq!(line["SqsRequests"], 1);
         assert_eq!(line["Enrolled"], 2.0);
         assert_eq!(line["Latency"], 3.0);
+        // Only the alarmed, non-zero ones are declared: the route's server error, and the
+        // ignored reply; `Enrolled` and `Latency` stay properties.
         let directives = &line["_aws"]["CloudWatchMetrics"];
         assert_eq!(
             directives[0]["Dimensions"],
             json!([["FunctionName", "Route"]])
         );
-        assert_eq!(directives[0]["Metrics"][0]["Name"], "Latency");
+        assert_eq!(
+            directives[0]["Metrics"],
+            json!([{"Name": "ServerErrors", "Unit": "Count"}])
+        );
         assert_eq!(directives[1]["Dimensions"], json!([["FunctionName"]]));
-        assert_eq!(directives[1]["Metrics"][0]["Name"], "Enrolled");
+        assert_eq!(
+            directives[1]["Metrics"],
+            json!([{"Name": "SagaReplyIgnored", "Unit": "Count"}])
+        );
         // The units are in the line, not declared as metrics (each would cost a custom metric).
         assert!(!directives.to_string().contains("DynamoWriteUnits"));
     }

@@ -94,9 +94,30 @@ pub(crate) struct Directive<'a> {
     pub metrics: &'a [Metric<'a>],
 }
 
+/// The metrics an alarm watches: the only ones declared to CloudWatch, and only when not
+/// zero. A declared metric is a custom metric, billed $0.30 a month for each series (function
+/// and dimension values) in every hour it is published: declaring every request's `Latency`,
+/// `ClientErrors` and `ServerErrors` and every batch's counts was some 200 series, $45 a month
+/// as soon as each function ran every hour, more than everything else at a million requests
+/// (docs/performance.md "Levers"). Everything else stays in the line as a property, which
+/// Logs Insights reads (per-route p99, counts); latency and throttles are alarmed on
+/// Lambda's and API Gateway's own metrics, which are free.
+pub const ALARMED: [&str; 5] = [
+    "ServerErrors",
+    "MessagesFailed",
+    "MessagesFailedPermanently",
+    "OutboxMalformed",
+    "SagaReplyIgnored",
+];
+
+fn declared(metric: &Metric<'_>) -> bool {
+    metric.value != 0.0 && ALARMED.contains(&metric.name)
+}
+
 /// One EMF record: every directive's metrics and dimensions, and `properties`, values that
-/// stay in the log line (for Logs Insights) without becoming CloudWatch metrics. A directive
-/// without metrics is left out.
+/// stay in the log line (for Logs Insights) without becoming CloudWatch metrics. Only
+/// [`ALARMED`] metrics that are not zero are declared; a directive with none is left out,
+/// and every value stays in the line.
 pub(crate) fn emf_record(
     directives: &[Directive<'_>],
     properties: serde_json::Map<String, serde_json::Value>,
@@ -104,20 +125,23 @@ pub(crate) fn emf_record(
 ) -> serde_json::Value {
     let declared: Vec<_> = directives
         .iter()
-        .filter(|d| !d.metrics.is_empty())
-        .map(|d| {
-            let mut names = vec!["FunctionName"];
-            names.extend(d.dimensions.iter().map(|(k, _)| *k));
+        .filter_map(|d| {
             let definitions: Vec<_> = d
                 .metrics
                 .iter()
+                .filter(|m| declared(m))
                 .map(|m| json!({"Name": m.name, "Unit": m.unit}))
                 .collect();
-            json!({
+            if definitions.is_empty() {
+                return None;
+            }
+            let mut names = vec!["FunctionName"];
+            names.extend(d.dimensions.iter().map(|(k, _)| *k));
+            Some(json!({
                 "Namespace": METRICS_NAMESPACE,
                 "Dimensions": [names],
                 "Metrics": definitions,
-            })
+            }))
         })
         .collect();
     let mut record = json!({
@@ -187,26 +211,41 @@ pub fn request_metrics(status: u16, elapsed: Duration) -> [Metric<'static>; 3] {
 mod tests {
     use super::*;
 
-    #[test]
-    fn emf_record_declares_every_metric_and_dimension() {
-        let r = emf_record(
+    fn request(status: u16) -> serde_json::Value {
+        emf_record(
             &[Directive {
                 dimensions: &[("Route", "GET /v1/users/me")],
-                metrics: &[Metric {
-                    name: "Latency",
-                    unit: "Milliseconds",
-                    value: 4.5,
-                }],
+                metrics: &request_metrics(status, Duration::from_micros(4500)),
             }],
             serde_json::Map::new(),
             1_700_000_000_000,
+        )
+    }
+
+    #[test]
+    fn a_failed_request_declares_its_server_error_with_its_route() {
+        let r = request(503);
+        let cw = &r["_aws"]["CloudWatchMetrics"];
+        assert_eq!(cw.as_array().map(Vec::len), Some(1));
+        assert_eq!(cw[0]["Namespace"], METRICS_NAMESPACE);
+        assert_eq!(cw[0]["Dimensions"][0], json!(["FunctionName", "Route"]));
+        assert_eq!(
+            cw[0]["Metrics"],
+            json!([{"Name": "ServerErrors", "Unit": "Count"}])
         );
-        let cw = &r["_aws"]["CloudWatchMetrics"][0];
-        assert_eq!(cw["Namespace"], METRICS_NAMESPACE);
-        assert_eq!(cw["Dimensions"][0], json!(["FunctionName", "Route"]));
-        assert_eq!(cw["Metrics"][0]["Name"], "Latency");
-        assert_eq!(r["Latency"], 4.5);
+        assert_eq!(r["ServerErrors"], 1.0);
         assert_eq!(r["Route"], "GET /v1/users/me");
         assert_eq!(r["_aws"]["Timestamp"], 1_700_000_000_000u64);
+    }
+
+    #[test]
+    fn a_successful_request_declares_nothing_and_keeps_its_values_in_the_line() {
+        for status in [200, 404] {
+            let r = request(status);
+            assert_eq!(r["_aws"]["CloudWatchMetrics"], json!([]), "{status}");
+            assert_eq!(r["Latency"], 4.5);
+            assert_eq!(r["ClientErrors"], if status == 404 { 1.0 } else { 0.0 });
+            assert_eq!(r["ServerErrors"], 0.0);
+        }
     }
 }

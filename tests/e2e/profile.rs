@@ -301,10 +301,15 @@ async fn logs_are_json_with_the_request_id_and_never_hold_a_secret() {
             .any(|l| l["span"]["requestId"] == request_id.as_str() && l["status"] == 401),
         "no JSON log line of the refused sign-in with its request id"
     );
+    // The refused sign-in's embedded-metric-format record: its values in the line, and no
+    // metric declared (a client error is not alarmed; only a server error is).
     assert!(
-        sign_in_lines
-            .iter()
-            .any(|l| l["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "studyloop"),
-        "no embedded-metric-format record"
+        sign_in_lines.iter().any(|l| l["_aws"]["Timestamp"].is_u64()
+            && l["ClientErrors"] == 1.0
+            && l["Latency"].is_f64()
+            && l["_aws"]["CloudWatchMetrics"]
+                .as_array()
+                .is_some_and(Vec::is_empty)),
+        "no embedded-metric-format record of the refused sign-in"
     );
 }
