@@ -73,6 +73,7 @@ check: tools build
 			echo "$$pkg: a function's own build has shared/fault-injection"; exit 1; fi; done
 	@echo "function builds: no fault-injection points"
 	$(VENV)/bin/python tools/template/resources.py --template template.yaml
+	$(VENV)/bin/python tools/template/dashboards.py --check --template template.yaml
 
 sam-validate: tools
 	sam validate --lint --template template.yaml

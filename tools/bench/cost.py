@@ -57,6 +57,7 @@ FREE = {
     "sqs_requests": 1_000_000,
     "logs_gb": 5,
     "alarms": 10,
+    "custom_metrics": 10,
     "xray_traces": 100_000,
     "dynamodb_storage_gb": 25,
 }
@@ -158,22 +159,48 @@ Loader.add_multi_constructor("!", _tag)
 def load_template():
     doc = yaml.load(TEMPLATE.read_text(), Loader=Loader)
     globals_fn = (doc.get("Globals") or {}).get("Function") or {}
-    functions, alarms, polled_queues = {}, 0, 0
+    functions, polled_queues = {}, 0
+    alarms = {"standard": 0, "per_function": 0, "per_route": 0, "api": 0}
     for rid, res in (doc.get("Resources") or {}).items():
         kind = res.get("Type")
         props = res.get("Properties") or {}
         if kind == "AWS::CloudWatch::Alarm":
-            alarms += 1
+            alarm_kind(props, alarms)
         if kind != "AWS::Serverless::Function":
             continue
         memory = props.get("MemorySize", globals_fn.get("MemorySize", 128))
         arch = (props.get("Architectures") or globals_fn.get("Architectures") or ["x86_64"])[0]
-        functions[rid] = {"memory": memory if isinstance(memory, int) else 128, "arch": arch}
-        for ev in (props.get("Events") or {}).values():
-            if ev.get("Type") == "SQS":
-                polled_queues += 1
+        events = [ev.get("Type") for ev in (props.get("Events") or {}).values()]
+        role = next((FUNCTION_KINDS[e] for e in events if e in FUNCTION_KINDS), "other")
+        functions[rid] = {"memory": memory if isinstance(memory, int) else 128, "arch": arch, "kind": role}
+        polled_queues += events.count("SQS")
     retention = ((doc.get("Parameters") or {}).get("LogRetentionDays") or {}).get("Default", 30)
     return functions, alarms, polled_queues, retention, tracing_of(doc, globals_fn)
+
+
+# What a function is, by its event: an HTTP function serves one route.
+FUNCTION_KINDS = {"HttpApi": "http", "SQS": "consumer", "DynamoDB": "relay"}
+
+
+def alarm_kind(props, alarms):
+    """Counts an alarm by how it bills. A standard alarm is billed per metric it lists (the
+    free tier's ten are these); a Metrics Insights alarm (its query a SELECT) is billed per
+    metric its query analyses, and is not in the free tier."""
+    queries = [q.get("Expression") for q in props.get("Metrics") or []]
+    queries = [q.get("!Sub", q) if isinstance(q, dict) else q for q in queries if q]
+    select = next((q for q in queries if isinstance(q, str) and q.lstrip().upper().startswith("SELECT")), None)
+    if select is None:
+        alarms["standard"] += len(props.get("Metrics") or []) or 1
+    elif "GROUP BY FunctionName" in select:
+        alarms["per_function"] += 1
+    elif "GROUP BY Route" in select:
+        alarms["per_route"] += 1
+    else:
+        alarms["api"] += 1
+
+
+def alarm_count(alarms):
+    return sum(alarms.values())
 
 
 def tracing_of(doc, globals_fn):
@@ -257,8 +284,25 @@ def mix_classes():
     return classes
 
 
-def serverless(requests, functions, alarms, polled_queues, retention, tracing, m):
-    lines = {k: 0.0 for k in ("Lambda", "API Gateway", "DynamoDB", "SQS", "CloudWatch Logs", "Alarms", "X-Ray")}
+# Custom metrics (EMF metrics a function declares) per invocation of each kind of function:
+# before 49fb6c5 every request declared Latency, ClientErrors and ServerErrors by route,
+# every batch MessagesProcessed, MessagesFailed and MessagesFailedPermanently, every relay
+# OutboxPublished; since, only alarmed errors, and only when not zero (none in a healthy month).
+DECLARED_BEFORE = {"http": 3, "consumer": 3, "relay": 1}
+DECLARED_NOW: dict[str, int] = {}
+
+
+def hours_active(count):
+    """The share of a month's hours in which a function runs at least once, `count` times a
+    month at an even rate: a custom metric, or a series a Metrics Insights alarm analyses,
+    is billed for those hours only."""
+    return 1 - math.exp(-count / HOURS_PER_MONTH) if count > 0 else 0.0
+
+
+def serverless(requests, functions, alarms, polled_queues, retention, tracing, m, declared=None):
+    declared = DECLARED_NOW if declared is None else declared
+    lines = {k: 0.0 for k in ("Lambda", "API Gateway", "DynamoDB", "SQS", "CloudWatch Logs",
+                              "CloudWatch metrics", "Alarms", "X-Ray")}
     invocations, gb_s, rru, wru, sqs, log_bytes, writes = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     traces = 0.0
     per_function = {}
@@ -329,7 +373,14 @@ def serverless(requests, functions, alarms, polled_queues, retention, tracing, m
     gb = log_bytes / 1e9
     lines["CloudWatch Logs"] = (max(0.0, gb - FREE["logs_gb"]) * price("logs_ingest_gb")
                                 + gb * min(retention, 30) / 30 * price("logs_store_gb"))
-    lines["Alarms"] = max(0, alarms - FREE["alarms"]) * price("alarm")
+    active = {fid: hours_active(n) for fid, n in per_function.items()}
+    series = sum(declared.get(functions.get(fid, {}).get("kind"), 0) * a for fid, a in active.items())
+    lines["CloudWatch metrics"] = max(0.0, series - FREE["custom_metrics"]) * price("custom_metric")
+    # The per-route alarm analyses ServerErrors, declared only by a request that failed: no
+    # series in a month without a 5xx.
+    analysed = alarms["per_function"] * sum(active.values()) + alarms["api"] * hours_active(requests)
+    lines["Alarms"] = (max(0, alarms["standard"] - FREE["alarms"]) * price("alarm")
+                       + analysed * price("alarm_insights_metric"))
     lines["X-Ray"] = max(0.0, traces - FREE["xray_traces"]) * price("xray_trace")
     usage = {"invocations": invocations, "gbSeconds": gb_s, "rru": rru, "wru": wru, "sqsRequests": sqs,
              "logGb": gb, "traces": traces}
@@ -504,6 +555,20 @@ def xray_lever(functions, alarms, polled_queues, retention, m):
             + "; ".join(parts) + ".")
 
 
+def metrics_lever(functions, alarms, polled_queues, retention, tracing, m):
+    """The custom metrics line before and after the functions stopped declaring every value."""
+    def line(declared):
+        return [serverless(r, functions, alarms, polled_queues, retention, tracing, m, declared)[0]["CloudWatch metrics"]
+                for r in TRAFFIC[1:]]
+
+    before, now = line(DECLARED_BEFORE), line(DECLARED_NOW)
+    return ("Custom metrics lever, a month at " + " / ".join(f"{r:,}" for r in TRAFFIC[1:]) + " requests:"
+            " every request's latency and error counts and every batch's counts declared (before): "
+            + " / ".join(fmt_money(c) for c in before)
+            + "; only errors, when there are any (now, a month without errors): "
+            + " / ".join(fmt_money(c) for c in now) + ".")
+
+
 def describe_class(c, functions):
     if c.get("measured"):
         return (f"{c['share']:.0%} {c['name']} ({c['invocations']:.2f} invocations, {c['rru']:.1f} read and"
@@ -534,7 +599,8 @@ def main():
     out = []
     out.append(f"Monthly cost, USD, us-east-1, prices as listed on AWS's pricing pages on 2026-11-24"
                f" (`tools/bench/cost.py` has each with its source). {len(functions)} functions ({', '.join(archs)}),"
-               f" {alarms} alarms, {polled_queues} SQS queues polled by Lambda, log retention {retention} days,"
+               f" {alarm_count(alarms)} alarms ({alarms['standard']} standard alarm metrics, {alarm_count(alarms) - alarms['standard']} on"
+               f" Metrics Insights queries), {polled_queues} SQS queues polled by Lambda, log retention {retention} days,"
                f" X-Ray tracing {'on' if tracing else 'off'}. Measured CPU from"
                f" `bench/results.json` ({results.get('generatedAt', 'no benchmark run yet')}).")
     out.append("")
@@ -571,6 +637,7 @@ def main():
                f" (free up to {FREE['lambda_gb_s']:,}), {u['sqsRequests']:,.0f} SQS requests, {u['logGb']:.1f} GB of logs,"
                f" {u['traces']:,.0f} X-Ray traces.")
     out.append(xray_lever(functions, alarms, polled_queues, retention, m))
+    out.append(metrics_lever(functions, alarms, polled_queues, retention, tracing, m))
     out.append("")
     out.extend(measured_mix(functions, m, tracing))
     out.extend(order_path())

@@ -13,6 +13,7 @@ a deploy fails. docs/operations-template.md explains the arithmetic.
 from __future__ import annotations
 
 import argparse
+import json
 import socket
 import sys
 from collections import Counter
@@ -87,6 +88,63 @@ def transform(template_path: Path) -> dict:
     )
 
 
+# The free tier's alarm metrics: standard alarms that list their metrics. More would cost at
+# idle; Metrics Insights alarms are billed by the series they analyse, none at idle.
+FREE_ALARM_METRICS = 10
+
+
+def query_of(props: dict) -> str:
+    for q in props.get("Metrics") or []:
+        expression = q.get("Expression")
+        if isinstance(expression, dict):
+            expression = expression.get("Fn::Sub")
+        if isinstance(expression, str) and expression.lstrip().upper().startswith("SELECT"):
+            return expression
+    return ""
+
+
+def monitoring(resources: dict) -> list[str]:
+    """What an operator is told about, and that it stays free at idle: every function's errors
+    and throttles, the API's 5xx rate and p99 latency, every dead-letter queue's depth, and the
+    dashboards only on request (docs/operations.md "Alarms and dashboards")."""
+    problems = []
+    alarms = {rid: r.get("Properties") or {} for rid, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    queries = [query_of(p) for p in alarms.values()]
+    for metric in ("Errors", "Throttles"):
+        if not any(f'SUM({metric}) FROM SCHEMA("AWS/Lambda", FunctionName)' in q and "GROUP BY FunctionName" in q
+                   for q in queries):
+            problems.append(f"no alarm on every function's {metric} (a Metrics Insights query grouped by FunctionName)")
+    if not any("AWS/ApiGateway" in q and 'AVG("5xx")' in q for q in queries):
+        problems.append("no alarm on the API's 5xx rate")
+    if not any(p.get("Namespace") == "AWS/ApiGateway" and p.get("MetricName") == "Latency"
+               and p.get("ExtendedStatistic") == "p99" for p in alarms.values()):
+        problems.append("no alarm on the API's p99 latency")
+    if not any("ServerErrors" in q and "GROUP BY Route" in q for q in queries):
+        problems.append("no alarm on each route's server errors")
+    watched = {
+        json.dumps(d.get("Value"), sort_keys=True)
+        for p in alarms.values()
+        if p.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        for d in p.get("Dimensions") or []
+    }
+    for rid, r in sorted(resources.items()):
+        if r["Type"] == "AWS::SQS::Queue" and rid.endswith(("DeadLetterQueue", "FailureQueue")):
+            if json.dumps({"Fn::GetAtt": [rid, "QueueName"]}, sort_keys=True) not in watched:
+                problems.append(f"{rid}: a dead-letter queue without an alarm on its depth")
+    standard = sum(len(p.get("Metrics") or []) or 1 for p, q in zip(alarms.values(), queries) if not q)
+    if standard > FREE_ALARM_METRICS:
+        problems.append(f"{standard} standard alarm metrics: over the free tier's {FREE_ALARM_METRICS}, they cost at idle")
+    for rid, r in sorted(resources.items()):
+        if r["Type"] == "AWS::CloudWatch::Dashboard" and r.get("Condition") != "HasDashboards":
+            problems.append(f"{rid}: a dashboard costs $3 a month at idle; only with Dashboards=PerDomain (HasDashboards)")
+    dashboards = sum(r["Type"] == "AWS::CloudWatch::Dashboard" for r in resources.values())
+    if not problems:
+        print(f"alarms: every function's errors and throttles, each route's server errors, the API's 5xx rate and p99,"
+              f" every dead-letter queue; {standard} standard alarm metrics of the free tier's {FREE_ALARM_METRICS};"
+              f" {dashboards} dashboards, with Dashboards=PerDomain only")
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", default="template.yaml", type=Path)
@@ -117,6 +175,10 @@ def main() -> int:
         )
         return 1
     print(f"every table and queue ({sum(by_type[t] for t in STATEFUL)}) is retained on deletion and replacement")
+    problems = monitoring(resources)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
     if total > BUDGET:
         print(
             f"over budget by {total - BUDGET}: see docs/operations-template.md before raising BUDGET "
