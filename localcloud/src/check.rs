@@ -191,7 +191,11 @@ pub fn check(template: &Template, project: &Project) -> Vec<String> {
 /// Loads the template and the project under `root`, then checks them.
 pub fn check_files(template_path: &Path, root: &Path) -> Result<Vec<String>> {
     let template = Template::load(template_path)?;
-    let mut problems = check(&template, &Project::scan(root)?);
+    let project = Project::scan(root)?;
+    let mut problems = check(&template, &project);
+    problems.extend(crate::secret_grants::secrets_stay_out_of_environments(
+        &template, &project,
+    ));
     problems.extend(crate::coverage::handler_tests(&template, root)?);
     Ok(problems)
 }

@@ -190,13 +190,49 @@ pub(crate) fn base_resolver(
     prefix: &str,
     sqs_endpoint: &str,
 ) -> Result<Resolver> {
-    let secrets = match state_dir {
-        Some(dir) => LocalSecrets::load_or_create(dir)?,
-        None => LocalSecrets::generate()?,
+    let secrets = local_secrets(state_dir)?;
+    resolver_with(template, overrides, &secrets, prefix, sqs_endpoint)
+}
+
+fn local_secrets(state_dir: Option<&Path>) -> Result<LocalSecrets> {
+    match state_dir {
+        Some(dir) => LocalSecrets::load_or_create(dir),
+        None => LocalSecrets::generate(),
+    }
+}
+
+/// Clouds sharing one moto keep their secrets apart: a cloud with a resource prefix puts
+/// them under `<SecretsPrefix's default>/<prefix>` unless told otherwise.
+fn secrets_prefix(template: &Template, overrides: &mut BTreeMap<String, String>, prefix: &str) {
+    let prefix = prefix.trim_end_matches('-');
+    let Some(decl) = template.parameters.get(crate::ssm::PREFIX_PARAMETER) else {
+        return;
     };
+    if prefix.is_empty() || overrides.contains_key(crate::ssm::PREFIX_PARAMETER) {
+        return;
+    }
+    let default = decl
+        .get("Default")
+        .map(scalar_to_string)
+        .unwrap_or_default();
+    overrides.insert(
+        crate::ssm::PREFIX_PARAMETER.to_string(),
+        format!("{default}/{prefix}"),
+    );
+}
+
+fn resolver_with(
+    template: &Template,
+    overrides: &BTreeMap<String, String>,
+    secrets: &LocalSecrets,
+    prefix: &str,
+    sqs_endpoint: &str,
+) -> Result<Resolver> {
+    let mut overrides = overrides.clone();
+    secrets_prefix(template, &mut overrides, prefix);
     let values = parameter_values(
         template,
-        overrides,
+        &overrides,
         |name| std::env::var(name).ok(),
         secrets.parameters(),
     )?;
@@ -252,8 +288,9 @@ pub(crate) fn base_resolver(
 struct Endpoints<'a> {
     dynamodb: &'a str,
     sqs: &'a str,
-    /// moto as well: SES v2 is served by the same server.
+    /// moto as well: SES v2 and SSM are served by the same server.
     ses: &'a str,
+    ssm: &'a str,
 }
 
 fn function_specs(
@@ -302,6 +339,7 @@ fn function_specs(
             ("AWS_ENDPOINT_URL_DYNAMODB", endpoints.dynamodb.to_string()),
             ("AWS_ENDPOINT_URL_SQS", endpoints.sqs.to_string()),
             ("AWS_ENDPOINT_URL_SESV2", endpoints.ses.to_string()),
+            ("AWS_ENDPOINT_URL_SSM", endpoints.ssm.to_string()),
             (
                 "_HANDLER",
                 props["Handler"].as_str().unwrap_or("bootstrap").to_string(),
@@ -349,6 +387,8 @@ pub struct Cloud {
     logs: Arc<LogSink>,
     tasks: Arc<Tasks>,
     moto: Option<OwnedMoto>,
+    /// SSM parameter name -> the secret put there.
+    secrets: BTreeMap<String, String>,
 }
 
 impl Cloud {
@@ -372,10 +412,11 @@ impl Cloud {
         let ((sqs_endpoint, moto), dynamo) = tokio::try_join!(sqs_start, dynamo_start)?;
         let dynamodb_endpoint = dynamo.endpoint.clone();
 
-        let mut resolver = base_resolver(
+        let secrets = local_secrets(state_dir)?;
+        let mut resolver = resolver_with(
             &template,
             &opts.parameter_overrides,
-            state_dir,
+            &secrets,
             &opts.resource_prefix,
             &sqs_endpoint,
         )?;
@@ -410,8 +451,16 @@ impl Cloud {
             dynamodb: &dynamodb_endpoint,
             sqs: &sqs_endpoint,
             ses: &sqs_endpoint,
+            ssm: &sqs_endpoint,
         };
         let specs = function_specs(&template, &resolver, &opts, &endpoints)?;
+        let secret_values = crate::ssm::secret_values(
+            &specs,
+            &opts.parameter_overrides,
+            |name| std::env::var(name).ok(),
+            secrets.parameters(),
+        );
+        crate::ssm::put_parameters(&aws_sdk_ssm::Client::new(&sqs_config), &secret_values).await?;
         let records = Arc::new(InvocationLog::open(state_dir)?);
         let functions = Arc::new(Functions::new(specs, logs.clone(), records, tasks.clone()));
 
@@ -478,6 +527,7 @@ impl Cloud {
             logs,
             tasks,
             moto,
+            secrets: secret_values,
         })
     }
 
@@ -505,6 +555,19 @@ impl Cloud {
     /// The value a template parameter got (lists comma-joined).
     pub fn parameter(&self, name: &str) -> Option<String> {
         self.resolver.parameter(name).map(str::to_string)
+    }
+
+    /// The value of the secret `function` reads through `env_var` (`CURSOR_SECRET_PARAMETER`),
+    /// as put into moto's SSM; `None` if it names none or none was put.
+    pub fn secret(&self, function: &str, env_var: &str) -> Option<String> {
+        let name = self
+            .functions
+            .get(function)?
+            .spec()
+            .env
+            .get(env_var)?
+            .clone();
+        self.secrets.get(&name).cloned()
     }
 
     /// `"METHOD /path" -> LogicalId`, in template order.
@@ -594,7 +657,7 @@ mod tests {
             .unwrap()
             .to_path_buf();
         let template = Template::load(&root.join("template.yaml")).unwrap();
-        let overrides = BTreeMap::from([("AdminPassword".to_string(), "pw-override".to_string())]);
+        let overrides = BTreeMap::new();
         let mut resolver =
             base_resolver(&template, &overrides, None, "p-", "http://sqs:1").unwrap();
         // Stream ARNs exist only once the tables do: stub one for every table.
@@ -610,6 +673,7 @@ mod tests {
             dynamodb: "http://ddb:1",
             sqs: "http://sqs:1",
             ses: "http://ses:1",
+            ssm: "http://ssm:1",
         };
         let specs = function_specs(&template, &resolver, &opts, &endpoints).unwrap();
         let spec = |name: &str| specs.iter().find(|s| s.name == name).unwrap();
@@ -641,7 +705,16 @@ mod tests {
 
         let seed = spec("UsersSeedAdminFunction");
         assert_eq!(seed.timeout, Duration::from_secs(30));
-        assert_eq!(seed.env["ADMIN_PASSWORD"], "pw-override");
+        // A secret's name, under the cloud's own prefix; never its value.
+        assert_eq!(
+            seed.env["ADMIN_PASSWORD_PARAMETER"],
+            "/studyloop/p/dev/admin-password"
+        );
+        assert!(!seed.env.contains_key("ADMIN_PASSWORD"));
+        assert_eq!(sign_up.env["AWS_ENDPOINT_URL_SSM"], "http://ssm:1");
+        let overrides = BTreeMap::from([("AdminPassword".to_string(), "pw-override".to_string())]);
+        let values = crate::ssm::secret_values(&specs, &overrides, |_| None, &BTreeMap::new());
+        assert_eq!(values["/studyloop/p/dev/admin-password"], "pw-override");
         assert_eq!(
             spec("UsersOutboxRelayFunction").env["OUTBOX_QUEUE_NOTIFICATIONS"],
             "http://sqs:1/123456789012/p-NotificationsQueue"
@@ -649,7 +722,8 @@ mod tests {
         assert!(
             !spec("UsersJwksFunction")
                 .env
-                .contains_key("JWT_SIGNING_KEY")
+                .keys()
+                .any(|k| k.starts_with("JWT_SIGNING_KEY"))
         );
     }
 }

@@ -36,7 +36,8 @@ enum Command {
         #[arg(long)]
         e2e_routes: Option<PathBuf>,
     },
-    /// Print fresh JWT and cursor secrets as `sam deploy --parameter-overrides` values.
+    /// Print a fresh JWT key and cursor secret: the public values for `sam deploy
+    /// --parameter-overrides`, the secrets as exports for `make secrets` (SSM).
     Keygen,
     /// Move every message of one queue to another (a dead-letter redrive) in a running `up`.
     Redrive(RedriveArgs),
@@ -334,7 +335,7 @@ async fn main() -> ExitCode {
             true
         }),
         Command::Keygen => LocalSecrets::generate().map(|s| {
-            print!("{}", s.as_parameter_overrides());
+            print!("{}", s.as_deploy_settings());
             true
         }),
     };

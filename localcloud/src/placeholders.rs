@@ -200,7 +200,11 @@ impl<'a> Filler<'a> {
             return Ok(token.clone());
         }
         let email = self.cloud.parameter("AdminEmail").unwrap_or_default();
-        let password = self.cloud.parameter("AdminPassword").unwrap_or_default();
+        // The password the seed reads from (moto's) SSM.
+        let password = self
+            .cloud
+            .secret(SEED_ADMIN, "ADMIN_PASSWORD_PARAMETER")
+            .unwrap_or_default();
         if email.is_empty() || password.is_empty() {
             bail!(
                 "{{{{{ADMIN_ACCESS_TOKEN}}}}} needs the admin: set ADMIN_EMAIL and ADMIN_PASSWORD \

@@ -1,4 +1,6 @@
-//! Local stand-ins for the template's secret parameters, and `localcloud keygen`.
+//! The local cloud's generated keys (the JWT key pair and the cursor secret: the public
+//! values as template parameters, the secrets put into moto's SSM by [`crate::ssm`]), and
+//! `localcloud keygen`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,6 +11,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
 
 const KEYS_FILE: &str = "keys.json";
+/// The generated values that are secrets, read by the functions from SSM, not from the template.
+const SSM_SECRETS: [&str; 2] = ["JwtSigningKey", "CursorSecret"];
 
 /// Values for `JwtSigningKeyId`, `JwtSigningKey`, `JwtPublicJwks` and `CursorSecret`, by
 /// parameter name. Debug is deliberately not derived: these must never reach a log.
@@ -66,12 +70,30 @@ impl LocalSecrets {
         &self.0
     }
 
-    /// One `Name='value'` per line, ready for `sam deploy --parameter-overrides`.
-    pub fn as_parameter_overrides(&self) -> String {
-        self.0
+    /// The public values as `Name='value'` lines for `sam deploy --parameter-overrides`, then
+    /// the secrets as `export NAME='value'` lines for `make secrets`, which puts them into
+    /// SSM Parameter Store (they are no template parameters: docs/operations.md "Secrets").
+    pub fn as_deploy_settings(&self) -> String {
+        let quote = |v: &str| format!("'{}'", v.replace('\'', r"'\''"));
+        let (secret, public): (Vec<_>, Vec<_>) = self
+            .0
             .iter()
-            .map(|(k, v)| format!("{k}='{}'\n", v.replace('\'', r"'\''")))
-            .collect()
+            .partition(|(k, _)| SSM_SECRETS.contains(&k.as_str()));
+        let mut out = String::from("# sam deploy --parameter-overrides (public values):\n");
+        for (k, v) in public {
+            out.push_str(&format!("{k}={}\n", quote(v)));
+        }
+        out.push_str(
+            "# secrets: `make secrets STAGE=...` puts these into SSM; keep no other copy:\n",
+        );
+        for (k, v) in secret {
+            out.push_str(&format!(
+                "export {}={}\n",
+                crate::template::upper_snake_case(k),
+                quote(v)
+            ));
+        }
+        out
     }
 }
 

@@ -9,6 +9,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::ConfigError;
 use crate::cursor::CursorCodec;
 use crate::problem::ApiError;
+use crate::secrets::Secrets;
 
 /// A domain's store: built from a DynamoDB client and the name of the one table it owns.
 pub trait TableStore: Sized + Send + Sync {
@@ -48,8 +49,21 @@ impl<S: TableStore> Context<S> {
 
     /// For the listing functions, which sign and check cursors.
     pub async fn with_cursors_from_env() -> Result<Self, ConfigError> {
-        let app = Self::from_env().await?;
-        Ok(app.with_cursors(CursorCodec::from_env()?))
+        let (app, cursors) = Self::from_env_with(CursorCodec::from_ssm).await?;
+        Ok(app.with_cursors(cursors))
+    }
+
+    /// For a function that holds a secret: the context, and what `read` builds from SSM
+    /// ([`crate::secrets`]), read while the store's connection opens so that the cold start
+    /// waits for the slower of the two, not for both.
+    pub async fn from_env_with<T>(
+        read: impl AsyncFnOnce(&Secrets) -> Result<T, ConfigError>,
+    ) -> Result<(Self, T), ConfigError> {
+        let config = crate::dynamo::sdk_config().await;
+        let secrets = Secrets::new(&config);
+        let (store, held) = tokio::join!(S::from_env(&config), read(&secrets));
+        let app = Self::new(store?, TokenVerifier::from_env()?, Arc::new(SystemClock));
+        Ok((app, held?))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Access tokens: compact JWS with EdDSA (Ed25519) and a `kid`.
 //!
 //! Every function verifies with the public keys of `JWT_PUBLIC_JWKS`; only the auth
-//! functions hold `JWT_SIGNING_KEY`. Verification is strict and small on purpose: the
+//! functions read the signing key, from the SSM parameter `JWT_SIGNING_KEY_PARAMETER` names. Verification is strict and small on purpose: the
 //! header must say `EdDSA` with a known `kid` (so `alg: none`, HS256 key confusion and
 //! unknown keys are refused before any signature work), the signature must verify, and
 //! `iss`, `aud` and `exp` must hold.
@@ -17,6 +17,10 @@ use time::OffsetDateTime;
 
 use crate::config::{self, ConfigError};
 use crate::problem::ApiError;
+use crate::secrets::Secrets;
+
+/// The environment variable naming the signing key's parameter (the auth functions only).
+pub const SIGNING_KEY_PARAMETER: &str = "JWT_SIGNING_KEY_PARAMETER";
 
 pub const ISSUER: &str = "studyloop";
 pub const AUDIENCE: &str = "studyloop-api";
@@ -280,11 +284,12 @@ impl std::fmt::Debug for TokenSigner {
 }
 
 impl TokenSigner {
-    /// From `JWT_SIGNING_KEY_ID` and `JWT_SIGNING_KEY` (base64url of the 32-byte seed).
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// The key `JWT_SIGNING_KEY_ID` names, its seed (base64url of 32 bytes) from the
+    /// SecureString parameter that `JWT_SIGNING_KEY_PARAMETER` names.
+    pub async fn from_ssm(secrets: &Secrets) -> Result<Self, ConfigError> {
         let kid = config::required("JWT_SIGNING_KEY_ID")?;
-        let seed = config::required("JWT_SIGNING_KEY")?;
-        Self::from_seed(&kid, &seed)
+        let seed = secrets.read(SIGNING_KEY_PARAMETER).await?;
+        Self::from_seed(&kid, seed.expose())
     }
 
     pub fn from_seed(kid: &str, seed_b64: &str) -> Result<Self, ConfigError> {
@@ -292,7 +297,12 @@ impl TokenSigner {
             .decode(seed_b64.trim())
             .ok()
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| config::invalid("JWT_SIGNING_KEY", "not base64url of 32 bytes"))?;
+            .ok_or_else(|| {
+                config::invalid(
+                    SIGNING_KEY_PARAMETER,
+                    "its value is not base64url of 32 bytes",
+                )
+            })?;
         Ok(Self {
             kid: kid.to_owned(),
             key: SigningKey::from_bytes(&seed),

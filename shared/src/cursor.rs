@@ -12,6 +12,10 @@ use sha2::Sha256;
 use crate::config::{self, ConfigError};
 use crate::dynamo::{AttributeValue, Item};
 use crate::problem::ApiError;
+use crate::secrets::{Secret, Secrets};
+
+/// The environment variable naming the cursor secret's parameter.
+pub const SECRET_PARAMETER: &str = "CURSOR_SECRET_PARAMETER";
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -27,16 +31,20 @@ impl std::fmt::Debug for CursorCodec {
 }
 
 impl CursorCodec {
-    /// From `CURSOR_SECRET`.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let secret = config::required("CURSOR_SECRET")?;
-        if secret.len() < 32 {
+    /// From the SecureString parameter that `CURSOR_SECRET_PARAMETER` names.
+    pub async fn from_ssm(secrets: &Secrets) -> Result<Self, ConfigError> {
+        Self::from_secret(&secrets.read(SECRET_PARAMETER).await?)
+    }
+
+    /// A codec keyed by `secret`, which must be 32 characters or more.
+    fn from_secret(secret: &Secret) -> Result<Self, ConfigError> {
+        if secret.expose().len() < 32 {
             return Err(config::invalid(
-                "CURSOR_SECRET",
-                "shorter than 32 characters",
+                SECRET_PARAMETER,
+                "its parameter's value is shorter than 32 characters",
             ));
         }
-        Ok(Self::new(secret.as_bytes()))
+        Ok(Self::new(secret.expose().as_bytes()))
     }
 
     pub fn new(secret: &[u8]) -> Self {

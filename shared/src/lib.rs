@@ -4,7 +4,7 @@
 //! cursors ([`cursor`]), idempotent creation ([`idempotency`]), events, the outbox and its
 //! relay ([`events`], [`outbox`]), an account's erasure everywhere ([`erasure`]), the order saga's messages ([`saga`]), money ([`money`]), the SQS batch helper ([`sqs_batch`]), DynamoDB helpers
 //! ([`dynamo`]), telemetry ([`telemetry`]), the flow a request starts and every hop follows
-//! ([`flow`]), one invocation and what it consumed ([`invocation`], [`metering`]), configuration ([`config`]), time ([`clock`]) and
+//! ([`flow`]), one invocation and what it consumed ([`invocation`], [`metering`]), configuration ([`config`]) and secrets ([`secrets`]), time ([`clock`]) and
 //! the local cloud's fault-injection points ([`fault`]). Clients open their connections during
 //! init ([`warm`], through [`dynamo::connect`] and the outbox relay).
 
@@ -30,6 +30,7 @@ pub mod outbox;
 pub mod paging;
 pub mod problem;
 pub mod saga;
+pub mod secrets;
 pub mod sqs_batch;
 pub mod store;
 pub mod strict;

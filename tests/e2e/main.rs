@@ -10,3 +10,4 @@ mod outbox;
 mod passwords;
 mod platform;
 mod profile;
+mod secrets;

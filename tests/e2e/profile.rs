@@ -7,10 +7,16 @@ use serde_json::{Value, json};
 use shared::auth::{Claims, Role, TokenSigner, TokenVerifier};
 use time::OffsetDateTime;
 
+/// The cloud's signing key, as the sign-in function reads it from moto's SSM.
+fn signing_key(t: &TestCloud) -> String {
+    t.cloud
+        .secret("UsersSignInFunction", "JWT_SIGNING_KEY_PARAMETER")
+        .unwrap_or_default()
+}
+
 fn cloud_signer(t: &TestCloud) -> TokenSigner {
     let kid = t.cloud.parameter("JwtSigningKeyId").unwrap_or_default();
-    let seed = t.cloud.parameter("JwtSigningKey").unwrap_or_default();
-    TokenSigner::from_seed(&kid, &seed).unwrap_or_else(|e| panic!("{e}"))
+    TokenSigner::from_seed(&kid, &signing_key(t)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::test]
@@ -284,10 +290,18 @@ async fn logs_are_json_with_the_request_id_and_never_hold_a_secret() {
         assert!(!logs.contains(secret), "a secret reached the logs");
     }
     assert!(!logs.contains(refreshed.body["refreshToken"].as_str().unwrap_or("-")));
-    let seed = t.cloud.parameter("JwtSigningKey").unwrap_or_default();
+    let seed = signing_key(&t);
     assert!(
         !seed.is_empty() && !logs.contains(&seed),
         "the signing key reached the logs"
+    );
+    let cursor_secret = t
+        .cloud
+        .secret("CommunityListPostsFunction", "CURSOR_SECRET_PARAMETER")
+        .unwrap_or_default();
+    assert!(
+        !cursor_secret.is_empty() && !logs.contains(&cursor_secret),
+        "the cursor secret reached the logs"
     );
 
     let sign_in_lines: Vec<Value> = logs

@@ -108,7 +108,11 @@ impl Target {
         };
         Ok(match function {
             "UsersGetMeFunction" => Target::GetMe(users_app(None)?),
-            "UsersSignInFunction" => Target::SignIn(users_app(Some(TokenSigner::from_env()?))?),
+            "UsersSignInFunction" => {
+                // The signing key from SSM, as the function reads it (moto's, in the bench's cloud).
+                let secrets = shared::secrets::Secrets::new(&shared::dynamo::sdk_config().await);
+                Target::SignIn(users_app(Some(TokenSigner::from_ssm(&secrets).await?))?)
+            }
             "AssessmentsSubmitAttemptFunction" => Target::Submit(Context::new(
                 assessments::Store::new(client, shared::config::required("ASSESSMENTS_TABLE")?),
                 TokenVerifier::from_env()?,

@@ -57,7 +57,7 @@ pub struct Consumer {
 impl Consumer {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = shared::dynamo::sdk_config().await;
-        let kakao = KakaoChannel::from_env()?;
+        let kakao = KakaoChannel::from_env(&shared::secrets::Secrets::new(&config)).await?;
         if kakao.is_none() {
             tracing::info!("KAKAO_API_BASE_URL is empty: the external channel is off");
         }

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! POST {KAKAO_API_BASE_URL}/v1/alimtalk/messages
-//! Authorization: KakaoAK {KAKAO_API_KEY}
+//! Authorization: KakaoAK {the key, from the SSM parameter KAKAO_API_KEY_PARAMETER names}
 //! Idempotency-Key: {event id}
 //! Content-Type: application/json
 //!
@@ -23,12 +23,15 @@ use http::{Request, StatusCode, Uri};
 use serde::Serialize;
 use shared::config::{self, ConfigError};
 use shared::https;
+use shared::secrets::Secrets;
 
 /// The whole request, connection included. The consumer's Lambda timeout is 10 s and a
 /// batch's messages are sent concurrently, so a hanging provider costs a batch at most this.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const MESSAGES_PATH: &str = "/v1/alimtalk/messages";
+/// The environment variable naming the API key's SSM parameter.
+pub const API_KEY_PARAMETER: &str = "KAKAO_API_KEY_PARAMETER";
 
 /// One message for the provider.
 #[derive(Debug, Clone, Serialize)]
@@ -93,21 +96,24 @@ impl std::fmt::Debug for KakaoChannel {
 }
 
 impl KakaoChannel {
-    /// From `KAKAO_API_BASE_URL` and `KAKAO_API_KEY`; `None` (the channel is off) when the
-    /// base URL is empty.
-    pub fn from_env() -> Result<Option<Self>, ConfigError> {
+    /// From `KAKAO_API_BASE_URL` and the SecureString parameter `KAKAO_API_KEY_PARAMETER`
+    /// names; `None` (the channel is off, and no parameter is read) when the base URL is empty.
+    pub async fn from_env(secrets: &Secrets) -> Result<Option<Self>, ConfigError> {
         let Some(base_url) = config::optional("KAKAO_API_BASE_URL") else {
             return Ok(None);
         };
-        let api_key = config::required("KAKAO_API_KEY")?;
-        Self::new(&base_url, &api_key).map(Some)
+        let api_key = secrets.read(API_KEY_PARAMETER).await?;
+        Self::new(&base_url, api_key.expose()).map(Some)
     }
 
     /// `base_url` must be https; plain http is accepted only on loopback (a local stand-in).
     pub fn new(base_url: &str, api_key: &str) -> Result<Self, ConfigError> {
         let endpoint = https::endpoint("KAKAO_API_BASE_URL", base_url, MESSAGES_PATH)?;
         if api_key.chars().any(|c| c.is_control()) {
-            return Err(config::invalid("KAKAO_API_KEY", "holds control characters"));
+            return Err(config::invalid(
+                API_KEY_PARAMETER,
+                "its value holds control characters",
+            ));
         }
         let client = https::client("KAKAO_API_BASE_URL", CONNECT_TIMEOUT)?;
         Ok(Self {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! POST {PAYMENT_PROVIDER_BASE_URL}/v1/charges
-//! Authorization: Bearer {PAYMENT_PROVIDER_API_KEY}
+//! Authorization: Bearer {the key, from the SSM parameter PAYMENT_PROVIDER_API_KEY_PARAMETER names}
 //! Idempotency-Key: charge-<orderId>
 //! Content-Type: application/json
 //!
@@ -106,8 +106,8 @@ impl HttpProvider {
         let (charges, refunds) = (endpoint(CHARGES_PATH)?, endpoint(REFUNDS_PATH)?);
         if api_key.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(config::invalid(
-                "PAYMENT_PROVIDER_API_KEY",
-                "holds whitespace or control characters",
+                crate::provider::API_KEY_PARAMETER,
+                "its value holds whitespace or control characters",
             ));
         }
         let client = https::client("PAYMENT_PROVIDER_BASE_URL", CONNECT_TIMEOUT)?;

@@ -39,7 +39,14 @@ impl App {
         let config = shared::dynamo::sdk_config().await;
         let store = Store::from_env(&config).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let provider = Provider::from_env(store.client().clone(), store.table(), clock.clone())?;
+        let secrets = shared::secrets::Secrets::new(&config);
+        let provider = Provider::from_env(
+            store.client().clone(),
+            store.table(),
+            clock.clone(),
+            &secrets,
+        )
+        .await?;
         tracing::info!(provider = provider.name(), "payment provider configured");
         Ok(Self {
             store,

@@ -13,6 +13,10 @@ use std::sync::Arc;
 use shared::clock::Clock;
 use shared::config::{self, ConfigError};
 use shared::money::Money;
+use shared::secrets::Secrets;
+
+/// The environment variable naming the HTTP provider's API key parameter (SSM).
+pub const API_KEY_PARAMETER: &str = "PAYMENT_PROVIDER_API_KEY_PARAMETER";
 
 pub use crate::http_provider::HttpProvider;
 pub use crate::sandbox::SandboxProvider;
@@ -99,12 +103,14 @@ pub enum Provider {
 
 impl Provider {
     /// `PAYMENT_PROVIDER` = `sandbox` (the default) or `http` (with
-    /// `PAYMENT_PROVIDER_BASE_URL` and `PAYMENT_PROVIDER_API_KEY`). The sandbox writes its
-    /// records to the payments table through `client`.
-    pub fn from_env(
+    /// `PAYMENT_PROVIDER_BASE_URL`, and the key from the SecureString parameter
+    /// `PAYMENT_PROVIDER_API_KEY_PARAMETER` names: read for `http` only). The sandbox writes
+    /// its records to the payments table through `client`.
+    pub async fn from_env(
         client: aws_sdk_dynamodb::Client,
         table: &str,
         clock: Arc<dyn Clock>,
+        secrets: &Secrets,
     ) -> Result<Self, ConfigError> {
         let kind = config::optional("PAYMENT_PROVIDER").unwrap_or_else(|| "sandbox".to_owned());
         match kind.as_str() {
@@ -123,7 +129,7 @@ impl Provider {
             }
             "http" => Ok(Provider::Http(Box::new(HttpProvider::new(
                 &config::required("PAYMENT_PROVIDER_BASE_URL")?,
-                &config::required("PAYMENT_PROVIDER_API_KEY")?,
+                secrets.read(API_KEY_PARAMETER).await?.expose(),
             )?))),
             _ => Err(config::invalid(
                 "PAYMENT_PROVIDER",

@@ -54,9 +54,8 @@ impl App {
 
     /// For the endpoints that issue tokens (sign-up, sign-in, refresh).
     pub async fn with_signer_from_env() -> Result<Self, ConfigError> {
-        let mut app = Self::from_env().await?;
-        app.signer = Some(TokenSigner::from_env()?);
-        Ok(app)
+        let (ctx, signer) = Context::from_env_with(TokenSigner::from_ssm).await?;
+        Ok(Self::new(ctx, Some(signer)))
     }
 
     pub(crate) fn signer(&self) -> Result<&TokenSigner, Error> {

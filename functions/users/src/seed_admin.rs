@@ -1,5 +1,5 @@
 //! Creates the first admin (or promotes an existing account) from `ADMIN_EMAIL` and
-//! `ADMIN_PASSWORD`. Invoked once after a deploy, and by `make dev` at start.
+//! `ADMIN_PASSWORD` (the SecureString parameter `ADMIN_PASSWORD_PARAMETER` names). Invoked once after a deploy, and by `make dev` at start.
 //!
 //! An existing account is promoted only when its password is `ADMIN_PASSWORD`: knowing an
 //! admin's email (and signing up with it first) must not be a way to become one. When the
@@ -11,12 +11,16 @@ use serde::Serialize;
 use shared::auth::Role;
 use shared::clock::rfc3339;
 use shared::config::ConfigError;
+use shared::secrets::Secrets;
 use shared::store::StoreError;
 
 use crate::App;
 use crate::model::{DisplayName, Email, Password};
 use crate::passwords::{self, HashError};
 use crate::store::{Created, StoredUser};
+
+/// The environment variable naming the admin password's SSM parameter.
+pub const PASSWORD_PARAMETER: &str = "ADMIN_PASSWORD_PARAMETER";
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -50,9 +54,16 @@ fn setting<T: TryFrom<String, Error = String>>(name: &'static str) -> Result<T, 
     T::try_from(raw).map_err(|why| SeedError::Invalid { name, why })
 }
 
-pub async fn seed_admin(app: &App) -> Result<Seeded, SeedError> {
+/// The admin `ADMIN_EMAIL` names, with the password from the SecureString parameter
+/// `ADMIN_PASSWORD_PARAMETER` names (read when invoked: it runs once per deploy).
+pub async fn seed_admin(app: &App, secrets: &Secrets) -> Result<Seeded, SeedError> {
     let email: Email = setting("ADMIN_EMAIL")?;
-    let password: Password = setting("ADMIN_PASSWORD")?;
+    let raw = secrets.read(PASSWORD_PARAMETER).await?;
+    let password =
+        Password::try_from(raw.expose().to_owned()).map_err(|why| SeedError::Invalid {
+            name: PASSWORD_PARAMETER,
+            why: format!("names a password that {why}"),
+        })?;
     seed(app, &email, &password).await
 }
 
