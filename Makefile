@@ -26,6 +26,7 @@ help:
 	@echo "make openapi     regenerate docs/openapi.json and web/src/api/schema.d.ts from the code"
 	@echo "make invoke FN=UsersSignUpFunction [EVENT=events/UsersSignUpFunction.json]   like sam local invoke"
 	@echo "make sam-build   sam build (arm64, offline)    make clean   forget local data"
+	@echo "make secrets STAGE=dev|prod   put the secrets from the environment into SSM Parameter Store (before a deploy)"
 	@echo "make bench  release build + cold start, latency, memory and size of every function (not in make test)"
 	@echo "make cost   monthly AWS cost at 0..10M requests vs a monolith and containers (uses bench/results.json, bench/mix.json)"
 	@echo "make cost-mix   a scripted traffic mix through a local cloud: what each request consumes (bench/mix.json)"
@@ -148,6 +149,14 @@ test: fmt lint sam-validate openapi-check web-check check unit contract web-e2e
 sam-build: tools
 	rustup target add aarch64-unknown-linux-gnu
 	sam build --template template.yaml --build-dir .aws-sam/build
+
+# The stack's secrets into SSM Parameter Store before a deploy (docs/operations.md "Secrets"):
+# `make secrets STAGE=prod` with the values in the environment (JWT_SIGNING_KEY, CURSOR_SECRET,
+# ADMIN_PASSWORD, KAKAO_API_KEY, PAYMENT_PROVIDER_API_KEY; only those set are put). The local
+# default ADMIN_PASSWORD above is never put: only one given in the environment or on the line.
+.PHONY: secrets
+secrets: tools
+	$(if $(filter environment command line,$(origin ADMIN_PASSWORD)),,env -u ADMIN_PASSWORD) tools/secrets/put.sh
 
 clean:
 	rm -rf .localcloud .aws-sam

@@ -86,6 +86,10 @@ impl LocalSecrets {
         out.push_str(
             "# secrets: `make secrets STAGE=...` puts these into SSM; keep no other copy:\n",
         );
+        if let Some(kid) = self.0.get("JwtSigningKeyId") {
+            // The key's parameter is named after its kid.
+            out.push_str(&format!("export JWT_SIGNING_KEY_ID={}\n", quote(kid)));
+        }
         for (k, v) in secret {
             out.push_str(&format!(
                 "export {}={}\n",
